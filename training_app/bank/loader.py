@@ -1,0 +1,526 @@
+"""Load and validate the question bank: every problem at once, each with file, line and question id.
+
+The bank is a folder::
+
+    must_know.yaml            the must-know list (laws) and the practice topics
+    laws/<slug>.yaml          questions on one law:    {law: <slug>, checked_against: <version>, questions: [...]}
+    practice/<name>.yaml      questions on one topic:  {topic: <name>, checked_against: {<slug>: <version>}, questions: [...]}
+    blueprints/<id>.yaml      exam blueprints
+
+A broken bank raises :class:`BankError` with the full list of :class:`BankIssue`; nothing half-loaded
+is ever returned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from pathlib import Path
+
+import yaml
+
+from .schema import (
+    AUDIENCES,
+    CATEGORIES,
+    JUDGE_FALSE,
+    JUDGE_TRUE,
+    LETTERS,
+    QUESTION_TYPES,
+    Bank,
+    BankIssue,
+    Blueprint,
+    BlueprintSection,
+    LawEntry,
+    Question,
+    Source,
+    Topic,
+    parse_article,
+)
+
+log = logging.getLogger(__name__)
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+LINE_KEY = "__line__"
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
+BANNED_OPTIONS = ("以上都对", "以上都不对", "以上均正确", "以上均不正确", "以上皆是", "以上皆非")
+
+
+class BankError(Exception):
+    def __init__(self, issues: list[BankIssue]):
+        self.issues = issues
+        super().__init__(f"{len(issues)} problem(s) in the question bank:\n" + "\n".join(str(i) for i in issues))
+
+    def report(self) -> str:
+        return "\n".join(str(i) for i in self.issues)
+
+
+class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
+    """A safe YAML loader that records each mapping's 1-based line under ``__line__``."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    mapping = loader.construct_mapping(node, deep=deep)
+    mapping[LINE_KEY] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root.parent))
+    except ValueError:
+        return str(path)
+
+
+def parse_yaml(path: Path, root: Path, issues: list[BankIssue]):
+    """Parse one file with line numbers; a syntax or encoding error becomes an issue."""
+    name = _rel(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        issues.append(BankIssue(name, 1, "", f"文件不是 UTF-8 编码（{exc.reason}）"))
+        return None
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        # The context mark is where the broken construct starts (an unclosed bracket's line); the problem
+        # mark is where the parser gave up (often the end of the file).
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        if context:
+            problem = f"{context}: {problem}"
+        issues.append(BankIssue(name, line, _qid_near(text, line), f"YAML 格式错误：{problem}"))
+        return None
+
+
+def _qid_near(text: str, line: int) -> str:
+    """The id of the question nearest above a broken line, to name it in the report."""
+    lines = text.splitlines()[: max(line, 1)]
+    for raw in reversed(lines):
+        m = re.match(r"\s*-?\s*id:\s*['\"]?([A-Za-z0-9-]+)", raw)
+        if m:
+            return m[1]
+    return ""
+
+
+def _strip(value):
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k != LINE_KEY}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
+
+
+def _text(value) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+# --- must-know list -----------------------------------------------------------------------------
+
+def load_must_know(root: Path, issues: list[BankIssue]) -> tuple[dict[str, LawEntry], dict[str, Topic]]:
+    path = root / "must_know.yaml"
+    name = _rel(path, root)
+    laws: dict[str, LawEntry] = {}
+    topics: dict[str, Topic] = {}
+    if not path.is_file():
+        issues.append(BankIssue(name, 1, "", "缺少应知应会清单 must_know.yaml"))
+        return laws, topics
+    data = parse_yaml(path, root, issues)
+    if data is None:
+        return laws, topics
+    if not isinstance(data, dict) or not isinstance(data.get("laws"), list):
+        issues.append(BankIssue(name, 1, "", "must_know.yaml 应包含 laws: 列表"))
+        return laws, topics
+    prefixes: dict[str, str] = {}
+    for entry in data["laws"]:
+        line = entry.get(LINE_KEY, 1) if isinstance(entry, dict) else 1
+        if not isinstance(entry, dict):
+            issues.append(BankIssue(name, line, "", "清单条目应为映射"))
+            continue
+        slug = _text(entry.get("slug"))
+        missing = [k for k in ("slug", "title", "short_title", "category", "audience", "version", "id_prefix") if not _text(entry.get(k))]
+        if missing:
+            issues.append(BankIssue(name, line, slug, f"清单条目缺少字段：{', '.join(missing)}"))
+            continue
+        if entry["category"] not in CATEGORIES:
+            issues.append(BankIssue(name, line, slug, f"未知类别 {entry['category']!r}（应为 {'/'.join(CATEGORIES)}）"))
+        if entry["audience"] not in AUDIENCES:
+            issues.append(BankIssue(name, line, slug, f"未知适用对象 {entry['audience']!r}（应为 leaders/officers/all）"))
+        if slug in laws:
+            issues.append(BankIssue(name, line, slug, "清单中重复的 slug"))
+            continue
+        prefix = _text(entry["id_prefix"])
+        if prefix in prefixes:
+            issues.append(BankIssue(name, line, slug, f"id_prefix {prefix!r} 已被 {prefixes[prefix]} 使用"))
+        prefixes[prefix] = slug
+        laws[slug] = LawEntry(
+            slug=slug, title=_text(entry["title"]), short_title=_text(entry["short_title"]),
+            category=entry["category"], audience=entry["audience"], version=str(entry["version"]).strip(),
+            id_prefix=prefix, cited_by=_text(entry.get("cited_by")) or "article", note=_text(entry.get("note")),
+        )
+    for entry in data.get("topics") or []:
+        line = entry.get(LINE_KEY, 1) if isinstance(entry, dict) else 1
+        if not isinstance(entry, dict) or not _text(entry.get("name")) or not _text(entry.get("key")):
+            issues.append(BankIssue(name, line, "", "专题条目应有 name 和 key"))
+            continue
+        topics[entry["name"].strip()] = Topic(entry["name"].strip(), entry["key"].strip(), _text(entry.get("description")))
+    return laws, topics
+
+
+def law_index(laws: dict[str, LawEntry]) -> dict[str, str]:
+    """Every name a source may use for a law -> its slug."""
+    index: dict[str, str] = {}
+    for law in laws.values():
+        for name in (law.slug, law.title, law.short_title, law.title.removeprefix("中华人民共和国")):
+            index[name] = law.slug
+    return index
+
+
+# --- questions ----------------------------------------------------------------------------------
+
+def _canonical_answer(qtype: str, raw, n_options: int) -> tuple[str | None, str | None]:
+    """(canonical answer, problem)."""
+    letters = LETTERS[:n_options]
+    if qtype == "judge":
+        if isinstance(raw, bool):
+            return (JUDGE_TRUE if raw else JUDGE_FALSE), None
+        if isinstance(raw, str) and raw.strip() in {"正确", "对", "T", "true", "True"}:
+            return JUDGE_TRUE, None
+        if isinstance(raw, str) and raw.strip() in {"错误", "错", "F", "false", "False"}:
+            return JUDGE_FALSE, None
+        return None, f"判断题的答案应为 true 或 false，而不是 {raw!r}"
+    if qtype == "single":
+        if not isinstance(raw, str) or len(raw.strip()) != 1:
+            return None, f"单选题的答案应为一个字母，而不是 {raw!r}"
+        key = raw.strip().upper()
+        if key not in letters:
+            return None, f"答案 {key} 不在选项 {letters[0]}-{letters[-1]} 之中"
+        return key, None
+    # multiple
+    if isinstance(raw, str):
+        raw = list(raw.replace(",", "").replace(" ", ""))
+    if not isinstance(raw, list) or not all(isinstance(x, str) and len(x.strip()) == 1 for x in raw):
+        return None, f"多选题的答案应为字母列表，如 [A, C]，而不是 {raw!r}"
+    keys = sorted({x.strip().upper() for x in raw})
+    bad = [k for k in keys if k not in letters]
+    if bad:
+        return None, f"答案 {','.join(bad)} 不在选项 {letters[0]}-{letters[-1]} 之中"
+    if len(keys) < 2:
+        return None, "多选题至少应有两个正确选项"
+    if len(keys) != len(raw):
+        return None, "多选题答案中有重复的字母"
+    return "".join(keys), None
+
+
+def content_hash(qtype: str, stem: str, options, answer: str, sources) -> str:
+    payload = json.dumps(
+        [qtype, stem, list(options), answer, [[s.law_slug, str(s.article), s.section, s.quote] for s in sources]],
+        ensure_ascii=False, separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def _parse_sources(q: dict, name: str, line: int, qid: str, laws, index, issues) -> list[Source]:
+    raw = q.get("sources") if q.get("sources") is not None else q.get("source")
+    if raw is None:
+        issues.append(BankIssue(name, line, qid, "缺少法律依据 source"))
+        return []
+    items = raw if isinstance(raw, list) else [raw]
+    if not items:
+        issues.append(BankIssue(name, line, qid, "法律依据 sources 为空"))
+        return []
+    out = []
+    for item in items:
+        sline = item.get(LINE_KEY, line) if isinstance(item, dict) else line
+        if not isinstance(item, dict):
+            issues.append(BankIssue(name, sline, qid, "法律依据应为 {law, article, quote} 映射"))
+            continue
+        law_name = _text(item.get("law"))
+        if not law_name:
+            issues.append(BankIssue(name, sline, qid, "法律依据未写明法律名称 law"))
+            continue
+        slug = index.get(law_name)
+        if slug is None:
+            issues.append(BankIssue(name, sline, qid, f"法律依据中的《{law_name}》不在应知应会清单中"))
+            continue
+        law = laws[slug]
+        quote = _text(item.get("quote"))
+        if not quote:
+            issues.append(BankIssue(name, sline, qid, "法律依据缺少原文摘录 quote"))
+            continue
+        article = section = None
+        if item.get("article") is not None:
+            try:
+                article = parse_article(item["article"])
+            except ValueError:
+                issues.append(BankIssue(name, sline, qid, f"无法识别的条文序号 {item['article']!r}"))
+                continue
+        elif item.get("section") is not None:
+            section = str(item["section"]).strip()
+        else:
+            what = "section（章节或条目）" if law.cited_by == "section" else "article（条）"
+            issues.append(BankIssue(name, sline, qid, f"法律依据缺少 {what}"))
+            continue
+        out.append(Source(law_slug=slug, law_title=law.title, short_title=law.short_title, quote=quote,
+                          article=article, section=section))
+    return out
+
+
+def _checked_map(value, default_law: str | None) -> dict[str, str]:
+    if isinstance(value, dict):
+        return {str(k): str(v).strip() for k, v in value.items() if k != LINE_KEY}
+    if isinstance(value, str | int | float) and default_law:
+        return {default_law: str(value).strip()}
+    return {}
+
+
+def _parse_question(q, name: str, file_ctx: dict, laws, index, topics, issues) -> Question | None:
+    if not isinstance(q, dict):
+        issues.append(BankIssue(name, 1, "", "题目应为映射（以 - id: 开头）"))
+        return None
+    line = q.get(LINE_KEY, 1)
+    qid = _text(q.get("id")) if not isinstance(q.get("id"), int) else str(q["id"])
+    errors_before = len(issues)
+    if not qid:
+        issues.append(BankIssue(name, line, "", "题目缺少 id"))
+    elif not ID_RE.match(qid):
+        issues.append(BankIssue(name, line, qid, "id 只能由小写字母、数字和连字符组成（3-64 个字符）"))
+    qtype = q.get("type")
+    if qtype not in QUESTION_TYPES:
+        issues.append(BankIssue(name, line, qid, f"未知题型 {qtype!r}（应为 single/multiple/judge）"))
+        return None
+    stem = _text(q.get("stem"))
+    if not stem:
+        issues.append(BankIssue(name, line, qid, "题干 stem 为空"))
+    options: tuple[str, ...] = ()
+    if qtype == "judge":
+        if q.get("options"):
+            issues.append(BankIssue(name, line, qid, "判断题不应有 options"))
+    else:
+        raw_opts = q.get("options")
+        if not isinstance(raw_opts, list) or not (2 <= len(raw_opts) <= 6):
+            issues.append(BankIssue(name, line, qid, "选择题应有 2-6 个选项 options"))
+            return None
+        options = tuple(str(o).strip() if o is not None else "" for o in raw_opts)
+        if any(not o for o in options):
+            issues.append(BankIssue(name, line, qid, "选项不能为空"))
+        if len(set(options)) != len(options):
+            issues.append(BankIssue(name, line, qid, "选项有重复"))
+        for o in options:
+            if any(b in o for b in BANNED_OPTIONS):
+                issues.append(BankIssue(name, line, qid, f"选项不得使用“{o}”这类兜底表述"))
+    if "answer" not in q:
+        issues.append(BankIssue(name, line, qid, "缺少答案 answer"))
+        return None
+    answer, problem = _canonical_answer(qtype, q.get("answer"), len(options))
+    if problem:
+        issues.append(BankIssue(name, line, qid, problem))
+    explanation = _text(q.get("explanation"))
+    if not explanation:
+        issues.append(BankIssue(name, line, qid, "缺少解析 explanation"))
+    difficulty = q.get("difficulty")
+    if difficulty not in (1, 2, 3):
+        issues.append(BankIssue(name, line, qid, f"难度 difficulty 应为 1、2 或 3，而不是 {difficulty!r}"))
+    tags = q.get("tags") or []
+    if not isinstance(tags, list):
+        issues.append(BankIssue(name, line, qid, "tags 应为列表"))
+        tags = []
+    q_topics = list(q.get("topics") or [])
+    if file_ctx.get("topic") and file_ctx["topic"] not in q_topics:
+        q_topics.insert(0, file_ctx["topic"])
+    for t in q_topics:
+        if t not in topics:
+            issues.append(BankIssue(name, line, qid, f"未知专题 {t!r}（专题列在 must_know.yaml 的 topics 中）"))
+    sources = _parse_sources(q, name, line, qid, laws, index, issues)
+    checked = dict(file_ctx.get("checked_against", {}))
+    checked.update(_checked_map(q.get("checked_against"), sources[0].law_slug if sources else None))
+    for slug in dict.fromkeys(s.law_slug for s in sources):
+        if slug not in checked:
+            issues.append(BankIssue(name, line, qid, f"未记录核对所依据的《{laws[slug].short_title}》版本（checked_against）"))
+    if len(issues) > errors_before or not sources or answer is None:
+        return None
+    needs_review = any(checked.get(s.law_slug) != laws[s.law_slug].version for s in sources)
+    return Question(
+        id=qid, type=qtype, stem=stem, options=options, answer=answer, explanation=explanation,
+        sources=tuple(sources), difficulty=int(difficulty), tags=tuple(str(t) for t in tags),
+        topics=tuple(dict.fromkeys(q_topics)), law=sources[0].law_slug,
+        checked_against=tuple(sorted((s.law_slug, checked[s.law_slug]) for s in sources)),
+        content_hash=content_hash(qtype, stem, options, answer, sources),
+        file=name, line=line, needs_review=needs_review,
+    )
+
+
+def _load_question_file(path: Path, root: Path, laws, index, topics, issues) -> list[Question]:
+    name = _rel(path, root)
+    data = parse_yaml(path, root, issues)
+    if data is None:
+        return []
+    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+        issues.append(BankIssue(name, 1, "", "题目文件应为映射，并包含 questions: 列表"))
+        return []
+    ctx: dict = {}
+    law = data.get("law")
+    if law is not None and law not in laws:
+        issues.append(BankIssue(name, data.get(LINE_KEY, 1), "", f"文件头的 law: {law!r} 不在应知应会清单中"))
+        return []
+    topic = data.get("topic")
+    if topic is not None:
+        if topic not in topics:
+            issues.append(BankIssue(name, 1, "", f"文件头的 topic: {topic!r} 不是已定义的专题"))
+            return []
+        ctx["topic"] = topic
+    ctx["checked_against"] = _checked_map(data.get("checked_against"), law)
+    out = []
+    for q in data["questions"]:
+        parsed = _parse_question(q, name, ctx, laws, index, topics, issues)
+        if parsed is not None:
+            out.append(parsed)
+    return out
+
+
+# --- blueprints ---------------------------------------------------------------------------------
+
+def _load_blueprint(path: Path, root: Path, laws, topics, issues) -> Blueprint | None:
+    name = _rel(path, root)
+    data = parse_yaml(path, root, issues)
+    if data is None:
+        return None
+    bid = path.stem
+    if not isinstance(data, dict):
+        issues.append(BankIssue(name, 1, bid, "组卷方案应为映射"))
+        return None
+    before = len(issues)
+    line = data.get(LINE_KEY, 1)
+    for key in ("title", "time_limit_minutes", "pass_mark", "sections"):
+        if data.get(key) in (None, ""):
+            issues.append(BankIssue(name, line, bid, f"组卷方案缺少 {key}"))
+    if len(issues) > before:
+        return None
+    points = data.get("points") or {}
+    if not isinstance(points, dict) or any(k not in QUESTION_TYPES for k in points if k != LINE_KEY):
+        issues.append(BankIssue(name, line, bid, "points 应为 {single: 1, multiple: 2, judge: 1} 形式"))
+        points = {}
+    sections = []
+    for sec in data["sections"] or []:
+        sline = sec.get(LINE_KEY, line) if isinstance(sec, dict) else line
+        if not isinstance(sec, dict):
+            issues.append(BankIssue(name, sline, bid, "sections 的条目应为映射"))
+            continue
+        if sec.get("type") not in (*QUESTION_TYPES, "any"):
+            issues.append(BankIssue(name, sline, bid, f"未知题型 {sec.get('type')!r}（应为 single/multiple/judge/any）"))
+            continue
+        count = sec.get("count")
+        if not isinstance(count, int) or count <= 0:
+            issues.append(BankIssue(name, sline, bid, "count 应为正整数"))
+            continue
+        sec_laws = tuple(sec.get("laws") or ())
+        for slug in sec_laws:
+            if slug not in laws:
+                issues.append(BankIssue(name, sline, bid, f"laws 中的 {slug!r} 不在应知应会清单中"))
+        sec_topics = tuple(sec.get("topics") or ())
+        for t in sec_topics:
+            if t not in topics:
+                issues.append(BankIssue(name, sline, bid, f"未知专题 {t!r}"))
+        diff = sec.get("difficulty") or {}
+        if diff and (not isinstance(diff, dict) or any(k not in (1, 2, 3) for k in diff if k != LINE_KEY)
+                     or sum(v for k, v in diff.items() if k != LINE_KEY) != count):
+            issues.append(BankIssue(name, sline, bid, "difficulty 应为 {1: n, 2: n, 3: n}，且合计等于 count"))
+            diff = {}
+        aud = tuple(sec.get("audience") or ())
+        for a in aud:
+            if a not in AUDIENCES:
+                issues.append(BankIssue(name, sline, bid, f"未知适用对象 {a!r}"))
+        sections.append(BlueprintSection(
+            type=sec["type"], count=count, laws=sec_laws, topics=sec_topics, tags=tuple(sec.get("tags") or ()),
+            audience=aud, difficulty=tuple(sorted((int(k), int(v)) for k, v in diff.items() if k != LINE_KEY)),
+            label=_text(sec.get("label")),
+        ))
+    if len(issues) > before:
+        return None
+    return Blueprint(
+        id=bid, title=_text(data["title"]), description=_text(data.get("description")),
+        audience=_text(data.get("audience")) or "officers", time_limit_minutes=int(data["time_limit_minutes"]),
+        pass_mark=float(data["pass_mark"]),
+        points=tuple(sorted((k, float(v)) for k, v in points.items() if k != LINE_KEY)),
+        sections=tuple(sections), partial_credit=bool(data.get("partial_credit", False)),
+        practice=bool(data.get("practice", False)), file=name,
+    )
+
+
+# --- the whole bank -----------------------------------------------------------------------------
+
+def _fingerprint(root: Path, files: list[Path]) -> str:
+    h = hashlib.sha256()
+    for p in files:
+        h.update(str(p.relative_to(root)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def question_files(root: Path) -> list[Path]:
+    files = [*root.rglob("*.yaml"), *root.rglob("*.yml")]
+    return sorted(p for p in files if p.name != "must_know.yaml" and "blueprints" not in p.relative_to(root).parts)
+
+
+def load_bank(root: str | Path, *, check_blueprints: bool = True) -> Bank:
+    """Parse and validate the whole bank; raise BankError listing every problem."""
+    root = Path(root)
+    issues: list[BankIssue] = []
+    if not root.is_dir():
+        raise BankError([BankIssue(str(root), 1, "", "题库目录不存在")])
+    laws, topics = load_must_know(root, issues)
+    index = law_index(laws)
+    questions: dict[str, Question] = {}
+    files = question_files(root)
+    for path in files:
+        for q in _load_question_file(path, root, laws, index, topics, issues):
+            if q.id in questions:
+                other = questions[q.id]
+                issues.append(BankIssue(q.file, q.line, q.id, f"id 重复：{other.file}:{other.line} 已使用"))
+                continue
+            questions[q.id] = q
+    blueprints: dict[str, Blueprint] = {}
+    bp_files = sorted((root / "blueprints").glob("*.yaml")) if (root / "blueprints").is_dir() else []
+    for path in bp_files:
+        bp = _load_blueprint(path, root, laws, topics, issues)
+        if bp is not None:
+            blueprints[bp.id] = bp
+    by_law: dict[str, list[str]] = {}
+    by_topic: dict[str, list[str]] = {}
+    for q in questions.values():
+        by_law.setdefault(q.law, []).append(q.id)
+        for t in q.topics:
+            by_topic.setdefault(t, []).append(q.id)
+    bank = Bank(
+        laws=laws, topics=topics, questions=questions, blueprints=blueprints,
+        fingerprint=_fingerprint(root, [root / "must_know.yaml", *files, *bp_files]) if not issues else "",
+        by_law={k: tuple(v) for k, v in by_law.items()}, by_topic={k: tuple(v) for k, v in by_topic.items()},
+    )
+    if check_blueprints and not issues:
+        from ..engine.paper import PaperError, assemble_paper  # engine is pure; no cycle at import time
+
+        for bp in blueprints.values():
+            try:
+                assemble_paper(bank, bp, seed=0)
+            except PaperError as exc:
+                issues.append(BankIssue(bp.file, 1, bp.id, f"题库无法满足组卷方案：{exc}"))
+    if issues:
+        raise BankError(issues)
+    log.info("question bank loaded: %d questions, %d laws, %d blueprints", len(questions), len(laws), len(blueprints))
+    return bank
+
+
+def raw_questions(root: Path) -> list[dict]:
+    """Every question as plain dicts (for export), with its file context."""
+    out = []
+    for path in question_files(root):
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
+        for q in data.get("questions", []):
+            out.append({"__file__": str(path.relative_to(root)), **q})
+    return out

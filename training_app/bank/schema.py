@@ -1,0 +1,235 @@
+"""What the question bank holds: laws, questions, topics and blueprints (plain, frozen data)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+QUESTION_TYPES = ("single", "multiple", "judge")
+TYPE_LABELS = {"single": "单选题", "multiple": "多选题", "judge": "判断题"}
+AUDIENCES = ("leaders", "officers", "all")
+CATEGORIES = ("宪法", "法律", "行政法规", "党内法规", "地方性法规", "地方政府规章", "规范性文件")
+LETTERS = "ABCDEF"
+JUDGE_TRUE, JUDGE_FALSE = "T", "F"
+CASE_TAG = "案例分析"
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def cn_to_int(text: str) -> int:
+    """一百三十三 -> 133 (the numerals used in article headings)."""
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch in _CN_UNITS:
+            total += (current or 1) * _CN_UNITS[ch]
+            current = 0
+        else:
+            raise ValueError(text)
+    return total + current
+
+
+def int_to_cn(n: int) -> str:
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    parts = []
+    for unit_value, unit in ((1000, "千"), (100, "百"), (10, "十")):
+        q, n = divmod(n, unit_value)
+        if q:
+            parts.append(("" if (unit == "十" and q == 1 and not parts) else digits[q]) + unit)
+        elif parts and n:
+            if not parts[-1].endswith("零"):
+                parts.append("零")
+    if n:
+        parts.append(digits[n])
+    return "".join(parts)
+
+
+ArticleKey = int | str
+
+
+def parse_article(value) -> ArticleKey:
+    """33, "33", "第三十三条", "20-1", "第二十条之一" -> 33 / "20-1"."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int):
+        if value <= 0:
+            raise ValueError(value)
+        return value
+    text = str(value).strip()
+    if re.fullmatch(r"\d+", text):
+        return int(text)
+    if m := re.fullmatch(r"(\d+)-(\d+)", text):
+        return f"{int(m[1])}-{int(m[2])}"
+    if m := re.fullmatch(r"第([零〇一二两三四五六七八九十百千]+)条(?:之([零〇一二两三四五六七八九十]+))?", text):
+        main = cn_to_int(m[1])
+        return f"{main}-{cn_to_int(m[2])}" if m[2] else main
+    raise ValueError(value)
+
+
+def article_heading(key: ArticleKey) -> str:
+    if isinstance(key, int):
+        return f"第{int_to_cn(key)}条"
+    main, sub = str(key).split("-")
+    return f"第{int_to_cn(int(main))}条之{int_to_cn(int(sub))}"
+
+
+def article_sort_key(key: ArticleKey | None) -> tuple:
+    if key is None:
+        return (10**9, 0)
+    if isinstance(key, int):
+        return (key, 0)
+    main, sub = str(key).split("-")
+    return (int(main), int(sub))
+
+
+@dataclass(frozen=True, slots=True)
+class LawEntry:
+    slug: str
+    title: str
+    short_title: str
+    category: str
+    audience: str
+    version: str
+    id_prefix: str
+    cited_by: str = "article"  # article | section
+    note: str = ""
+
+    @property
+    def display(self) -> str:
+        return f"《{self.short_title}》"
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    name: str
+    key: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    law_slug: str
+    law_title: str
+    short_title: str
+    quote: str
+    article: ArticleKey | None = None
+    section: str | None = None
+
+    @property
+    def where(self) -> str:
+        if self.article is not None:
+            return article_heading(self.article)
+        return f"{self.section}" if self.section else ""
+
+    @property
+    def label(self) -> str:
+        return f"《{self.short_title}》{self.where}"
+
+    @property
+    def locator(self) -> str:
+        """A stable key for grouping quotes by article (study page)."""
+        return f"a:{self.article}" if self.article is not None else f"s:{self.section}"
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    type: str
+    stem: str
+    options: tuple[str, ...]
+    answer: str  # canonical: "B", "AC", "T", "F"
+    explanation: str
+    sources: tuple[Source, ...]
+    difficulty: int
+    tags: tuple[str, ...]
+    topics: tuple[str, ...]
+    law: str  # slug of the first source's law
+    checked_against: tuple[tuple[str, str], ...]  # (slug, version) per cited law
+    content_hash: str
+    file: str
+    line: int
+    needs_review: bool = False  # a cited law moved to a new version since the question was checked
+
+    @property
+    def is_case(self) -> bool:
+        return CASE_TAG in self.tags
+
+    @property
+    def display_options(self) -> tuple[str, ...]:
+        return ("正确", "错误") if self.type == "judge" else self.options
+
+    def option_keys(self) -> tuple[str, ...]:
+        """Canonical keys of the options, in bank order."""
+        if self.type == "judge":
+            return (JUDGE_TRUE, JUDGE_FALSE)
+        return tuple(LETTERS[: len(self.options)])
+
+
+@dataclass(frozen=True, slots=True)
+class BlueprintSection:
+    type: str
+    count: int
+    laws: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    audience: tuple[str, ...] = ()  # law audiences allowed, e.g. ("leaders", "all")
+    difficulty: tuple[tuple[int, int], ...] = ()  # ((1, 10), (2, 20), (3, 10)): exact counts per difficulty
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Blueprint:
+    id: str
+    title: str
+    description: str
+    audience: str  # officers | leaders | new_officers | all
+    time_limit_minutes: int
+    pass_mark: float
+    points: tuple[tuple[str, float], ...]
+    sections: tuple[BlueprintSection, ...]
+    partial_credit: bool = False
+    practice: bool = False
+    file: str = ""
+
+    def points_for(self, qtype: str) -> float:
+        return dict(self.points).get(qtype, 1.0)
+
+    @property
+    def question_count(self) -> int:
+        return sum(s.count for s in self.sections)
+
+    @property
+    def total_points(self) -> float:
+        return sum(s.count * self.points_for(s.type) for s in self.sections)
+
+
+@dataclass(frozen=True, slots=True)
+class BankIssue:
+    file: str
+    line: int
+    qid: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.qid or '-'}: {self.message}"
+
+
+@dataclass
+class Bank:
+    laws: dict[str, LawEntry]
+    topics: dict[str, Topic]
+    questions: dict[str, Question]
+    blueprints: dict[str, Blueprint]
+    fingerprint: str = ""
+    by_law: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    by_topic: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def active_questions(self) -> list[Question]:
+        return [q for q in self.questions.values() if not q.needs_review]
+
+    def law_of(self, question: Question) -> LawEntry:
+        return self.laws[question.law]

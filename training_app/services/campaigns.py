@@ -1,0 +1,214 @@
+"""培训任务: create from a blueprint, publish (assign the audience), extend, close."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..engine import deadlines
+from ..engine.scoring import GRADING_METHODS
+from ..store import audit
+from ..store import campaigns as cq
+from ..store.db import read_session, write_session
+from ..store.models import AUDIENCES, REVIEW_POLICIES, Campaign
+from .common import Actor, App, NotFound, ServiceError, require
+from .exams import close_overdue
+
+
+@dataclass
+class CampaignInput:
+    title: str
+    blueprint_id: str
+    audience: str
+    opens_at: datetime
+    closes_at: datetime
+    time_limit_minutes: int | None = None
+    pass_mark: float | None = None
+    attempts_allowed: int = 2
+    grading_method: str = "highest"
+    review_policy: str = "after_submit"
+    audience_units: tuple[int, ...] = ()
+    partial_credit: bool | None = None
+    year: int | None = None
+
+
+def _validate(app: App, data: CampaignInput) -> None:
+    problems = []
+    if not data.title.strip():
+        problems.append("请填写任务名称")
+    if data.blueprint_id not in app.bank.blueprints:
+        problems.append("组卷方案不存在")
+    if data.audience not in AUDIENCES:
+        problems.append("参训对象不正确")
+    if data.audience == "units" and not data.audience_units:
+        problems.append("请选择参训单位")
+    if deadlines.as_utc(data.closes_at) <= deadlines.as_utc(data.opens_at):
+        problems.append("截止时间须晚于开始时间")
+    if data.grading_method not in GRADING_METHODS:
+        problems.append("成绩计算方式不正确")
+    if data.review_policy not in REVIEW_POLICIES:
+        problems.append("答案公布方式不正确")
+    if data.attempts_allowed < 0:
+        problems.append("考试次数不能为负")
+    if data.time_limit_minutes is not None and data.time_limit_minutes <= 0:
+        problems.append("考试时长须大于 0")
+    if data.pass_mark is not None and not 0 <= data.pass_mark <= 100:
+        problems.append("合格分须在 0-100 之间")
+    if problems:
+        raise ServiceError("；".join(problems))
+
+
+def create_campaign(app: App, actor: Actor, data: CampaignInput, *, is_demo: bool = False) -> int:
+    require(actor, "coordinator", "admin")
+    _validate(app, data)
+    bp = app.bank.blueprints[data.blueprint_id]
+    with write_session(app.engine) as s:
+        c = Campaign(
+            title=data.title.strip(), blueprint_id=data.blueprint_id, audience=data.audience,
+            audience_units=json.dumps(list(data.audience_units)), opens_at=deadlines.as_utc(data.opens_at),
+            closes_at=deadlines.as_utc(data.closes_at),
+            time_limit_minutes=data.time_limit_minutes or bp.time_limit_minutes,
+            pass_mark=data.pass_mark if data.pass_mark is not None else bp.pass_mark,
+            attempts_allowed=data.attempts_allowed, grading_method=data.grading_method,
+            review_policy=data.review_policy,
+            partial_credit=bp.partial_credit if data.partial_credit is None else data.partial_credit,
+            status="draft", year=data.year or deadlines.as_utc(data.opens_at).year, created_by=actor.id, is_demo=is_demo,
+        )
+        s.add(c)
+        s.flush()
+        audit.append(s, "campaign_create", actor_id=actor.id, actor=actor.account, obj=f"campaign:{c.id}",
+                     detail={"title": c.title, "blueprint": c.blueprint_id, "audience": c.audience})
+        return c.id
+
+
+def publish(app: App, actor: Actor, campaign_id: int) -> int:
+    """Publish a draft (or refresh a published campaign's audience): returns how many were newly assigned."""
+    require(actor, "coordinator", "admin")
+    with write_session(app.engine) as s:
+        c = s.get(Campaign, campaign_id)
+        if c is None:
+            raise NotFound("培训任务不存在")
+        if c.status == "closed":
+            raise ServiceError("任务已结束，不能再发布")
+        people = cq.eligible_people(s, c)
+        if actor.scope_unit_id is not None:
+            people = [(p, u) for p, u in people if u == actor.scope_unit_id]
+        added = cq.add_assignments(s, c.id, people)
+        was = c.status
+        c.status = "published"
+        c.updated_at = deadlines.utcnow()
+        s.add(c)
+        audit.append(s, "campaign_publish" if was == "draft" else "campaign_refresh", actor_id=actor.id,
+                     actor=actor.account, obj=f"campaign:{c.id}", detail={"assigned": added})
+        return added
+
+
+def extend(app: App, actor: Actor, campaign_id: int, until: datetime, *, person_id: int | None = None,
+           unit_id: int | None = None) -> int:
+    """Give a person or a unit until `until` (the personal close time)."""
+    require(actor, "coordinator", "admin")
+    if person_id is None and unit_id is None:
+        raise ServiceError("请选择延期的人员或单位")
+    if unit_id is not None and not actor.can_see_unit(unit_id):
+        raise ServiceError("无权为该单位延期")
+    with write_session(app.engine) as s:
+        c = s.get(Campaign, campaign_id)
+        if c is None:
+            raise NotFound("培训任务不存在")
+        if deadlines.as_utc(until) <= deadlines.as_utc(c.closes_at):
+            raise ServiceError("延期时间须晚于任务截止时间")
+        n = cq.extend(s, campaign_id, deadlines.as_utc(until), person_id=person_id, unit_id=unit_id)
+        audit.append(s, "campaign_extend", actor_id=actor.id, actor=actor.account, obj=f"campaign:{campaign_id}",
+                     detail={"until": deadlines.as_utc(until).isoformat(), "person_id": person_id, "unit_id": unit_id,
+                             "rows": n})
+        return n
+
+
+def close(app: App, actor: Actor, campaign_id: int, *, now: datetime | None = None) -> int:
+    """Close the campaign: open attempts are graded from what was saved. Returns how many were closed."""
+    require(actor, "coordinator", "admin")
+    now = now or deadlines.utcnow()
+    with write_session(app.engine) as s:
+        c = s.get(Campaign, campaign_id)
+        if c is None:
+            raise NotFound("培训任务不存在")
+        c.status = "closed"
+        if deadlines.as_utc(c.closes_at) > now:
+            c.closes_at = now
+        c.updated_at = now
+        s.add(c)
+        audit.append(s, "campaign_close", actor_id=actor.id, actor=actor.account, obj=f"campaign:{campaign_id}")
+    from ..store.db import read_session as _rs
+    from ..store import exams as eq
+
+    with _rs(app.engine) as s:
+        ids = [a.id for a in eq.open_attempts_in_campaign(s, campaign_id)]
+    from .exams import submit_attempt
+
+    for attempt_id in ids:
+        submit_attempt(app, None, attempt_id, now=now, finished_by="timeout")
+    return len(ids)
+
+
+def list_campaigns(app: App, actor: Actor) -> list[Campaign]:
+    require(actor, "coordinator", "admin")
+    with read_session(app.engine) as s:
+        return cq.campaigns(s)
+
+
+def get_campaign(app: App, actor: Actor, campaign_id: int) -> Campaign:
+    require(actor, "coordinator", "admin")
+    with read_session(app.engine) as s:
+        c = s.get(Campaign, campaign_id)
+    if c is None:
+        raise NotFound("培训任务不存在")
+    return c
+
+
+def sweep(app: App, actor: Actor | None = None, *, campaign_id: int | None = None, now: datetime | None = None) -> int:
+    """Close and grade every attempt past its deadline (coordinator pages and `training-app sweep`)."""
+    if actor is not None:
+        require(actor, "coordinator", "admin")
+    return close_overdue(app, campaign_id=campaign_id, now=now)
+
+
+@dataclass
+class MyExam:
+    campaign_id: int
+    title: str
+    status: str
+    opens_at: datetime
+    closes_at: datetime
+    time_limit_minutes: int
+    attempts_allowed: int
+    attempts_started: int
+    grade: float | None
+    passed: bool
+    open_attempt_id: int | None
+    can_start: bool
+    reason: str
+
+
+def my_exams(app: App, actor: Actor, *, now: datetime | None = None) -> list[MyExam]:
+    """我的考试: assigned campaigns with status (未开始/进行中/已完成/已逾期), deadline and best score."""
+    require(actor, "officer", "leader")
+    now = now or deadlines.utcnow()
+    close_overdue(app, person_id=actor.id, now=now)
+    from ..store import exams as eq
+
+    out = []
+    with read_session(app.engine) as s:
+        for a, c in cq.assignments_of_person(s, actor.id):
+            current = eq.open_attempt(s, a.id)
+            close_at = deadlines.personal_close(c.closes_at, a.extended_until)
+            status = deadlines.assignment_status(now, c.opens_at, c.closes_at, a.extended_until, current is not None,
+                                                 a.attempts_finished)
+            ok, reason = deadlines.can_start(now, c.opens_at, c.closes_at, a.extended_until, a.attempts_started,
+                                             c.attempts_allowed, current is not None)
+            if c.status == "closed":
+                ok, reason = False, "考试已结束"
+            out.append(MyExam(c.id, c.title, status, deadlines.as_utc(c.opens_at), close_at, c.time_limit_minutes,
+                              c.attempts_allowed, a.attempts_started, a.grade, a.passed,
+                              current.id if current else None, ok, reason))
+    return out

@@ -1,0 +1,82 @@
+"""What every use case shares: the application context, the acting user, and refusals."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from ..bank import Bank, load_bank
+from ..config import Settings, get_settings
+from ..store.db import get_engine
+
+log = logging.getLogger(__name__)
+
+STAFF_ROLES = ("coordinator", "admin")
+LEARNER_ROLES = ("officer", "leader")
+
+
+class ServiceError(Exception):
+    """A refusal with a message fit to show the user (Chinese)."""
+
+
+class PermissionDenied(ServiceError):
+    def __init__(self, message: str = "无权访问"):
+        super().__init__(message)
+
+
+class NotFound(ServiceError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    id: int
+    account: str
+    name: str
+    role: str
+    unit_id: int | None = None
+    scope_unit_id: int | None = None  # a coordinator limited to one unit
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    def can_see_unit(self, unit_id: int | None) -> bool:
+        if self.role == "admin":
+            return True
+        if self.role == "coordinator":
+            return self.scope_unit_id is None or self.scope_unit_id == unit_id
+        return False
+
+
+def require(actor: Actor | None, *roles: str) -> Actor:
+    if actor is None:
+        raise PermissionDenied("请先登录")
+    if actor.role not in roles:
+        raise PermissionDenied("无权访问此功能")
+    return actor
+
+
+@dataclass
+class App:
+    """The process-wide context a use case runs in."""
+
+    engine: Engine
+    bank: Bank
+    settings: Settings
+
+
+@lru_cache(maxsize=8)
+def cached_bank(path: str, fingerprint_hint: float = 0.0) -> Bank:
+    """Parse and validate the bank once per process (and per folder)."""
+    return load_bank(Path(path))
+
+
+def make_app(settings: Settings | None = None, *, engine: Engine | None = None, bank: Bank | None = None) -> App:
+    settings = settings or get_settings()
+    return App(engine=engine or get_engine(settings.database_url),
+               bank=bank or cached_bank(str(settings.question_bank_dir)), settings=settings)

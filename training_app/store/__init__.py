@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, engine and sessions, Alembic migrations and every SQL query."""

@@ -1,0 +1,68 @@
+"""Queries for units, people and login sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session
+
+from .models import Person, Unit, UserSession
+
+
+def person_by_account(session: Session, account: str) -> Person | None:
+    return session.execute(select(Person).where(Person.account == account)).scalar_one_or_none()
+
+
+def person_by_cert(session: Session, cert_no: str) -> Person | None:
+    return session.execute(select(Person).where(Person.cert_no == cert_no)).scalar_one_or_none()
+
+
+def people(session: Session, *, unit_id: int | None = None, role: str | None = None, active: bool | None = None,
+           search: str | None = None, limit: int | None = None) -> list[Person]:
+    q = select(Person)
+    if unit_id is not None:
+        q = q.where(Person.unit_id == unit_id)
+    if role is not None:
+        q = q.where(Person.role == role)
+    if active is not None:
+        q = q.where(Person.active.is_(active))
+    if search:
+        like = f"%{search}%"
+        q = q.where((Person.name.like(like)) | (Person.account.like(like)))
+    q = q.order_by(Person.unit_id, Person.account)
+    if limit:
+        q = q.limit(limit)
+    return list(session.execute(q).scalars())
+
+
+def units(session: Session, *, active_only: bool = False) -> list[Unit]:
+    q = select(Unit).order_by(Unit.kind, Unit.id)
+    if active_only:
+        q = q.where(Unit.active.is_(True))
+    return list(session.execute(q).scalars())
+
+
+def unit_by_name(session: Session, name: str) -> Unit | None:
+    return session.execute(select(Unit).where(Unit.name == name)).scalar_one_or_none()
+
+
+def count_people(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(Person)).scalar_one()
+
+
+def add_session(session: Session, person_id: int, token_hash: str, now: datetime) -> UserSession:
+    row = UserSession(token_hash=token_hash, person_id=person_id, created_at=now, last_seen_at=now)
+    session.add(row)
+    return row
+
+
+def session_by_token(session: Session, token_hash: str) -> UserSession | None:
+    return session.execute(select(UserSession).where(UserSession.token_hash == token_hash)).scalar_one_or_none()
+
+
+def end_sessions_of(session: Session, person_id: int, now: datetime, reason: str, *, except_id: int | None = None) -> int:
+    q = update(UserSession).where(UserSession.person_id == person_id, UserSession.ended_at.is_(None))
+    if except_id is not None:
+        q = q.where(UserSession.id != except_id)
+    return session.execute(q.values(ended_at=now, end_reason=reason)).rowcount

@@ -1,0 +1,82 @@
+"""Queries for campaigns and their assignments (who must take which exam)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from sqlalchemy import extract, func, select, update
+from sqlmodel import Session
+
+from .exams import dialect_insert
+from .models import Assignment, Attempt, Campaign, Person
+
+
+def campaigns(session: Session, *, status: str | None = None, include_draft: bool = True) -> list[Campaign]:
+    q = select(Campaign).order_by(Campaign.opens_at.desc(), Campaign.id.desc())
+    if status:
+        q = q.where(Campaign.status == status)
+    elif not include_draft:
+        q = q.where(Campaign.status != "draft")
+    return list(session.execute(q).scalars())
+
+
+def eligible_people(session: Session, campaign: Campaign) -> list[tuple[int, int | None]]:
+    """(person id, unit id) of everyone the campaign's audience names today."""
+    q = select(Person.id, Person.unit_id).where(Person.active.is_(True), Person.role.in_(("officer", "leader")))
+    if campaign.audience == "leaders":
+        q = q.where(Person.is_leader.is_(True))
+    else:
+        q = q.where(Person.cert_status == "有效")
+        if campaign.audience == "units":
+            unit_ids = json.loads(campaign.audience_units or "[]")
+            q = q.where(Person.unit_id.in_(unit_ids or [-1]))
+        elif campaign.audience == "new_certified":
+            q = q.where(extract("year", Person.cert_date) == campaign.year)
+    return [(pid, uid) for pid, uid in session.execute(q).all()]
+
+
+def add_assignments(session: Session, campaign_id: int, people: list[tuple[int, int | None]]) -> int:
+    """Insert the missing assignments (idempotent)."""
+    if not people:
+        return 0
+    existing = set(session.execute(select(Assignment.person_id).where(Assignment.campaign_id == campaign_id)).scalars())
+    rows = [{"campaign_id": campaign_id, "person_id": pid, "unit_id": uid, "attempts_started": 0,
+             "attempts_finished": 0, "passed": False} for pid, uid in people if pid not in existing]
+    if rows:
+        ins = dialect_insert(session)(Assignment.__table__)
+        session.connection().execute(ins.on_conflict_do_nothing(index_elements=["campaign_id", "person_id"]), rows)
+    return len(rows)
+
+
+def sync_assignment_units(session: Session, person_id: int, unit_id: int | None) -> None:
+    """A person moved unit: their open campaigns count them in the new unit (finished history stays)."""
+    open_ids = select(Campaign.id).where(Campaign.status == "published")
+    session.execute(update(Assignment).where(Assignment.person_id == person_id, Assignment.campaign_id.in_(open_ids))
+                    .values(unit_id=unit_id))
+
+
+def assignments_of_person(session: Session, person_id: int) -> list[tuple[Assignment, Campaign]]:
+    rows = session.execute(select(Assignment, Campaign).join(Campaign, Campaign.id == Assignment.campaign_id)
+                           .where(Assignment.person_id == person_id, Campaign.status != "draft")
+                           .order_by(Campaign.closes_at.desc())).all()
+    return [(a, c) for a, c in rows]
+
+
+def extend(session: Session, campaign_id: int, until: datetime, *, person_id: int | None = None,
+           unit_id: int | None = None) -> int:
+    q = update(Assignment).where(Assignment.campaign_id == campaign_id)
+    if person_id is not None:
+        q = q.where(Assignment.person_id == person_id)
+    if unit_id is not None:
+        q = q.where(Assignment.unit_id == unit_id)
+    return session.execute(q.values(extended_until=until)).rowcount
+
+
+def open_attempt_count(session: Session, campaign_id: int) -> int:
+    return session.execute(select(func.count()).select_from(Attempt)
+                           .where(Attempt.campaign_id == campaign_id, Attempt.state == "in_progress")).scalar_one()
+
+
+def year_of(d: date | datetime) -> int:
+    return d.year

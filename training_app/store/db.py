@@ -1,0 +1,125 @@
+"""Engine and sessions: one engine per process and URL, short sessions per unit of work.
+
+SQLite gets WAL, a busy timeout, foreign keys, and ``BEGIN IMMEDIATE`` for every write session, so
+concurrent writers queue on the lock instead of failing with "database is locked" mid-transaction.
+PostgreSQL runs at READ COMMITTED; the write paths that race (start, submit) are guarded by unique
+constraints and conditional updates checked by row count.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, create_engine
+
+log = logging.getLogger(__name__)
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database named by DATABASE_URL cannot be reached: one clear line for the operator."""
+
+
+def _describe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - only for the message
+        return "<unparseable DATABASE_URL>"
+
+
+def _sqlite_setup(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves (below)
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, busy_timeout_ms: int = 30000,
+                echo: bool = False) -> Engine:
+    """A new engine (tests use this directly; the app uses :func:`get_engine`)."""
+    if url.startswith("sqlite"):
+        u = make_url(url)
+        if u.database and u.database != ":memory:":
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False,
+                                                             "timeout": busy_timeout_ms / 1000})
+        _sqlite_setup(engine, busy_timeout_ms)
+        return engine
+    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
+                         pool_recycle=1800)
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The process-wide engine for a URL (default: the configured one)."""
+    from ..config import get_settings
+
+    settings = get_settings()
+    url = url or settings.database_url
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = make_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
+                                 busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+            _engines[url] = engine
+        return engine
+
+
+def dispose_engines() -> None:
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+def check_connection(engine: Engine) -> None:
+    """Raise DatabaseUnavailable with one line when the database cannot be reached."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+        raise DatabaseUnavailable(f"无法连接数据库 {_describe(str(engine.url))}：{reason}") from None
+    except Exception as exc:  # noqa: BLE001 - a driver missing, a bad URL: still one line
+        raise DatabaseUnavailable(f"无法连接数据库 {_describe(str(engine.url))}：{type(exc).__name__}: {exc}") from None
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """One short write transaction: BEGIN IMMEDIATE on SQLite; commit on success, rollback on error."""
+    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
+    with Session(bind, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session

@@ -1,0 +1,194 @@
+"""Queries for attempts and answers: the exam's hot paths (start, save, submit) in as few statements as possible."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from .models import Answer, Assignment, Attempt, Campaign, ItemStat, UnitLawStat
+
+
+def dialect_insert(session: Session):
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def get_assignment(session: Session, campaign_id: int, person_id: int) -> Assignment | None:
+    return session.execute(select(Assignment).where(Assignment.campaign_id == campaign_id,
+                                                    Assignment.person_id == person_id)).scalar_one_or_none()
+
+
+def open_attempt(session: Session, assignment_id: int) -> Attempt | None:
+    return session.execute(select(Attempt).where(Attempt.assignment_id == assignment_id,
+                                                 Attempt.state == "in_progress")
+                           .order_by(Attempt.number.desc()).limit(1)).scalar_one_or_none()
+
+
+def open_attempts_of_person(session: Session, person_id: int) -> list[Attempt]:
+    return list(session.execute(select(Attempt).where(Attempt.person_id == person_id, Attempt.state == "in_progress")
+                                .order_by(Attempt.started_at)).scalars())
+
+
+def overdue_attempt_ids(session: Session, now: datetime, *, person_id: int | None = None,
+                        campaign_id: int | None = None, limit: int = 1000) -> list[int]:
+    q = select(Attempt.id).where(Attempt.state == "in_progress", Attempt.deadline_at <= now)
+    if person_id is not None:
+        q = q.where(Attempt.person_id == person_id)
+    if campaign_id is not None:
+        q = q.where(Attempt.campaign_id == campaign_id)
+    return list(session.execute(q.order_by(Attempt.id).limit(limit)).scalars())
+
+
+def finished_attempts(session: Session, assignment_id: int) -> list[Attempt]:
+    return list(session.execute(select(Attempt).where(Attempt.assignment_id == assignment_id,
+                                                      Attempt.state == "finished")
+                                .order_by(Attempt.number)).scalars())
+
+
+def attempts_of(session: Session, person_id: int, campaign_id: int | None = None) -> list[Attempt]:
+    q = select(Attempt).where(Attempt.person_id == person_id)
+    if campaign_id is not None:
+        q = q.where(Attempt.campaign_id == campaign_id)
+    return list(session.execute(q.order_by(Attempt.started_at.desc())).scalars())
+
+
+def lock_attempt(session: Session, attempt_id: int) -> tuple | None:
+    """(person_id, state, deadline_at, paper) of an attempt, locked for this transaction on PostgreSQL
+    (SQLite's BEGIN IMMEDIATE already holds the database's write lock)."""
+    q = select(Attempt.person_id, Attempt.state, Attempt.deadline_at, Attempt.paper).where(Attempt.id == attempt_id)
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update()
+    return session.execute(q).first()
+
+
+def attempt_state(session: Session, attempt_id: int) -> tuple | None:
+    """(person_id, state, deadline_at) — the cheap read the save path needs when the paper is cached."""
+    q = select(Attempt.person_id, Attempt.state, Attempt.deadline_at).where(Attempt.id == attempt_id)
+    if session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update()
+    return session.execute(q).first()
+
+
+def upsert_answer(session: Session, *, attempt_id: int, slot: int, question_id: str, response: str | None,
+                  now: datetime, seconds: float, client_id: str | None, flagged: bool | None = None) -> None:
+    ins = dialect_insert(session)(Answer).values(
+        attempt_id=attempt_id, slot=slot, question_id=question_id, response=response, flagged=bool(flagged),
+        changes=1, first_saved_at=now, saved_at=now, seconds_spent=seconds, client_id=client_id)
+    excluded = ins.excluded
+    values = {"saved_at": excluded.saved_at, "client_id": excluded.client_id,
+              "seconds_spent": Answer.__table__.c.seconds_spent + excluded.seconds_spent}
+    if flagged is None or response is not None:
+        values["response"] = excluded.response
+        values["changes"] = Answer.__table__.c.changes + 1
+    if flagged is not None:
+        values["flagged"] = excluded.flagged
+    session.execute(ins.on_conflict_do_update(index_elements=["attempt_id", "slot"], set_=values))
+
+
+def set_flag(session: Session, *, attempt_id: int, slot: int, question_id: str, flagged: bool, now: datetime) -> None:
+    ins = dialect_insert(session)(Answer).values(
+        attempt_id=attempt_id, slot=slot, question_id=question_id, response=None, flagged=flagged, changes=0,
+        first_saved_at=now, saved_at=now, seconds_spent=0.0)
+    session.execute(ins.on_conflict_do_update(index_elements=["attempt_id", "slot"],
+                                              set_={"flagged": ins.excluded.flagged}))
+
+
+def answers_of(session: Session, attempt_id: int) -> list[Answer]:
+    return list(session.execute(select(Answer).where(Answer.attempt_id == attempt_id).order_by(Answer.slot)).scalars())
+
+
+def finish_attempt(session: Session, attempt_id: int, now: datetime, finished_by: str) -> bool:
+    """The one transition in_progress -> finished; False when another request already made it."""
+    res = session.execute(update(Attempt).where(Attempt.id == attempt_id, Attempt.state == "in_progress")
+                          .values(state="finished", finished_at=now, finished_by=finished_by))
+    return res.rowcount == 1
+
+
+def store_grades(session: Session, attempt_id: int, fractions: dict[int, float]) -> None:
+    if not fractions:
+        return
+    table = Answer.__table__
+    from sqlalchemy import bindparam
+
+    stmt = (update(table).where(and_(table.c.attempt_id == bindparam("a_id"), table.c.slot == bindparam("a_slot")))
+            .values(fraction=bindparam("a_fraction")))
+    session.connection().execute(stmt, [{"a_id": attempt_id, "a_slot": s, "a_fraction": f} for s, f in fractions.items()])
+
+
+def add_item_stats(session: Session, campaign_id: int, rows: list[dict]) -> None:
+    """rows: {question_id, x, y, opt: index or list of indexes or None}; adds one attempt's contribution."""
+    if not rows:
+        return
+    ins_fn = dialect_insert(session)
+    table = ItemStat.__table__
+    values = []
+    for r in rows:
+        v = {"campaign_id": campaign_id, "question_id": r["question_id"], "n": 1, "sx": r["x"], "sxx": r["x"] * r["x"],
+             "sy": r["y"], "syy": r["y"] * r["y"], "sxy": r["x"] * r["y"], "blank": 0 if r["opts"] else 1}
+        for i in range(6):
+            v[f"opt{i}"] = 1 if i in r["opts"] else 0
+        values.append(v)
+    ins = ins_fn(table)
+    ex = ins.excluded
+    cols = ["n", "sx", "sxx", "sy", "syy", "sxy", "blank"] + [f"opt{i}" for i in range(6)]
+    stmt = ins.on_conflict_do_update(index_elements=["campaign_id", "question_id"],
+                                     set_={c: table.c[c] + ex[c] for c in cols})
+    session.connection().execute(stmt, values)
+
+
+def add_unit_law_stats(session: Session, campaign_id: int, unit_id: int | None, per_law: dict[str, tuple[int, float]]) -> None:
+    if unit_id is None or not per_law:
+        return
+    table = UnitLawStat.__table__
+    ins = dialect_insert(session)(table)
+    stmt = ins.on_conflict_do_update(index_elements=["campaign_id", "unit_id", "law_slug"],
+                                     set_={"answered": table.c.answered + ins.excluded.answered,
+                                           "credit": table.c.credit + ins.excluded.credit})
+    session.connection().execute(stmt, [{"campaign_id": campaign_id, "unit_id": unit_id, "law_slug": law,
+                                         "answered": n, "credit": c} for law, (n, c) in per_law.items()])
+
+
+def update_assignment_after_grade(session: Session, assignment_id: int, *, grade: float, passed: bool,
+                                  now: datetime) -> None:
+    a = session.get(Assignment, assignment_id)
+    a.attempts_finished = (a.attempts_finished or 0) + 1
+    a.grade = grade
+    if a.completed_at is None:
+        a.completed_at = now
+    if passed and not a.passed:
+        a.passed_at = now
+    a.passed = passed
+    session.add(a)
+
+
+def campaign_of(session: Session, campaign_id: int) -> Campaign | None:
+    return session.get(Campaign, campaign_id)
+
+
+def count_answers(session: Session, attempt_id: int) -> int:
+    return session.execute(select(func.count()).select_from(Answer).where(Answer.attempt_id == attempt_id,
+                                                                          Answer.response.is_not(None))).scalar_one()
+
+
+def mark_started(session: Session, assignment_id: int, number: int, now: datetime) -> None:
+    a = session.get(Assignment, assignment_id)
+    a.attempts_started = max(a.attempts_started or 0, number)
+    if a.first_started_at is None:
+        a.first_started_at = now
+    session.add(a)
+
+
+def get_assignment_by_id(session: Session, assignment_id: int) -> Assignment:
+    return session.get(Assignment, assignment_id)
+
+
+def unsynced_finished_attempts(session: Session, person_id: int) -> list[Attempt]:
+    return list(session.execute(select(Attempt).where(Attempt.person_id == person_id, Attempt.state == "finished",
+                                                      Attempt.cards_synced.is_(False))).scalars())
+
+
+def open_attempts_in_campaign(session: Session, campaign_id: int) -> list[Attempt]:
+    return list(session.execute(select(Attempt).where(Attempt.campaign_id == campaign_id,
+                                                      Attempt.state == "in_progress")).scalars())

@@ -1,0 +1,69 @@
+"""Entry point and router: login, then the pages this user's role may see (st.navigation).
+
+An unlisted page is unreachable by URL, and every page re-checks the role itself.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+
+if __package__ in (None, ""):  # `streamlit run training_app/ui/app.py`
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import streamlit as st
+
+from training_app.bank import BankError
+from training_app.store.db import DatabaseUnavailable
+from training_app.ui.components.common import current_actor, get_app, role_label
+from training_app.ui.components.nav import page
+
+st.set_page_config(page_title="法治培训与考试平台", page_icon="⚖️", layout="centered",
+                   initial_sidebar_state="auto")
+st.session_state["_run_id"] = uuid.uuid4().hex
+
+try:
+    app = get_app()
+except BankError as exc:
+    st.error("题库校验未通过，平台暂停服务。请管理员运行 `training-app bank check` 查看并修正以下问题：")
+    st.code(exc.report()[:5000], language=None)
+    st.stop()
+except DatabaseUnavailable as exc:
+    st.error(str(exc))
+    st.stop()
+
+actor = current_actor()
+if actor is None:
+    nav = st.navigation([page("login", "登录", ":material/login:", default=True)], position="hidden")
+elif st.session_state.get("must_change_password"):
+    nav = st.navigation([page("account", "修改密码", ":material/key:", default=True)], position="hidden")
+else:
+    account = [page("account", "账号与密码", ":material/key:"), page("logout", "退出登录", ":material/logout:")]
+    if actor.role in ("officer", "leader"):
+        pages = {
+            "学习与考试": [page("home", "我的学习", ":material/home:", default=True),
+                          page("exam", "考试", ":material/edit_note:"),
+                          page("results", "成绩与解析", ":material/grading:"),
+                          page("practice", "练习", ":material/quiz:"),
+                          page("review", "错题本", ":material/replay:"),
+                          page("study", "学法", ":material/menu_book:")],
+            "账号": account,
+        }
+    else:
+        pages = {
+            "培训管理": [page("dashboard", "完成情况", ":material/monitoring:", default=True),
+                        page("campaigns", "培训任务", ":material/assignment:"),
+                        page("roster", "人员名册", ":material/groups:"),
+                        page("items", "试题分析", ":material/analytics:"),
+                        page("reports", "导出与年报", ":material/download:")],
+            "账号": account,
+        }
+        if actor.role == "admin":
+            pages["系统管理"] = [page("audit", "审计日志", ":material/policy:"),
+                             page("staff", "管理员账号", ":material/admin_panel_settings:")]
+    nav = st.navigation(pages)
+    with st.sidebar:
+        st.caption(f"{actor.name}（{role_label(actor.role)}）")
+
+nav.run()

@@ -1,0 +1,67 @@
+"""成绩与解析: my finished attempts; per the campaign's review policy, each question with my answer,
+the right one, the explanation and the 法律依据."""
+
+import streamlit as st
+
+from training_app.services import exams
+from training_app.services.common import ServiceError
+from training_app.ui.components.common import esc, fmt_dt, get_app, guard
+from training_app.ui.components.quiz import show_sources
+
+LETTERS = "ABCDEF"
+actor = guard("officer", "leader")
+app = get_app()
+st.title("成绩与解析")
+exams.sync_exam_cards(app, actor)
+
+last = st.session_state.pop("_last_result", None)
+if last:
+    percent, passed, already = last
+    (st.success if passed else st.warning)(
+        f"{'本次答卷此前已交卷，成绩不变：' if already else '交卷成功！'}得分 {percent:.1f} 分，{'合格' if passed else '不合格'}。")
+
+rows = exams.my_results(app, actor)
+if not rows:
+    st.info("还没有已完成的考试。")
+    st.stop()
+
+labels = {r["attempt_id"]: f"{r['campaign']}　第 {r['number']} 次　{r['percent']:.1f} 分　{fmt_dt(r['finished_at'])}"
+          for r in rows}
+ids = list(labels)
+default = st.session_state.get("result_attempt_id")
+attempt_id = st.selectbox("选择答卷", ids, index=ids.index(default) if default in ids else 0,
+                          format_func=lambda i: labels[i])
+try:
+    view = exams.attempt_view(app, actor, attempt_id)
+except ServiceError as exc:
+    st.error(str(exc))
+    st.stop()
+
+c1, c2, c3 = st.columns(3)
+c1.metric("得分", f"{view.percent:.1f}")
+c2.metric("结果", "合格" if view.passed else "不合格")
+c3.metric("合格线", f"{view.pass_mark:.0f}")
+if not view.review_open:
+    st.info("本次考试按规定暂不公布答案和解析（交卷后或考试截止后公布，以培训任务的设置为准）。")
+    st.stop()
+
+only_wrong = st.toggle("只看答错的题", value=True)
+for qv in view.questions:
+    if only_wrong and qv.fraction == 1.0:
+        continue
+    with st.container(border=True):
+        mark = "✅" if qv.fraction == 1.0 else ("◐" if qv.fraction else "❌")
+        st.markdown(f"{mark} **第 {qv.slot} 题**　{qv.type_label}")
+        st.markdown(esc(qv.stem))
+        for i, o in enumerate(qv.options):
+            tags = []
+            if i in qv.correct:
+                tags.append("✔ 正确答案")
+            if i in qv.chosen:
+                tags.append("← 我的选择")
+            label = o if qv.type == "judge" else f"{LETTERS[i]}. {o}"
+            st.markdown(f"- {esc(label)}　{'　'.join(tags)}")
+        if not qv.chosen:
+            st.caption("未作答")
+        st.markdown("**解析**　" + esc(qv.explanation))
+        show_sources(qv.sources)

@@ -1,0 +1,82 @@
+"""A run of questions with immediate feedback (practice and the wrong-answer book share it)."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from ...services import learning
+from ...services.common import ServiceError
+from .common import esc, get_app, guard
+
+LETTERS = "ABCDEF"
+
+
+def show_sources(sources: list[tuple[str, str]]) -> None:
+    for label, quote in sources:
+        st.markdown(f"**法律依据**　{esc(label)}")
+        st.markdown("> " + esc(quote))
+
+
+def run_quiz(prefix: str, mode: str) -> None:
+    """Render the current question of st.session_state[prefix]['ids'] with answer -> feedback -> next."""
+    actor = guard("officer", "leader")
+    app = get_app()
+    state = st.session_state[prefix]
+    ids: list[str] = state["ids"]
+    i: int = state["i"]
+    if i >= len(ids):
+        st.success(f"本组完成：答对 {state['right']} / {len(ids)} 题。答错的题目已加入错题本。")
+        if st.button("再来一组", type="primary", key=f"{prefix}_again"):
+            del st.session_state[prefix]
+            st.rerun()
+        return
+    q = app.bank.questions[ids[i]]
+    law = app.bank.laws[q.law]
+    st.progress((i) / len(ids), text=f"第 {i + 1} / {len(ids)} 题　{law.display}")
+    with st.container(border=True):
+        st.markdown(f"**{'单选题' if q.type == 'single' else '多选题' if q.type == 'multiple' else '判断题'}**")
+        st.markdown(esc(q.stem))
+        key = f"{prefix}_{q.id}_{state['round']}"
+        feedback = state.get("feedback")
+        keys = q.option_keys()
+        if q.type == "multiple":
+            chosen = [k for j, k in enumerate(keys)
+                      if st.checkbox(f"{k}. {q.options[j]}", key=f"{key}_{j}", disabled=feedback is not None)]
+            response = "".join(chosen)
+        else:
+            labels = list(q.display_options) if q.type == "judge" else [f"{k}. {o}" for k, o in zip(keys, q.options)]
+            pick = st.radio("答案", list(range(len(labels))), format_func=lambda j: labels[j], index=None, key=key,
+                            label_visibility="collapsed", disabled=feedback is not None)
+            response = keys[pick] if pick is not None else ""
+        if feedback is None:
+            if st.button("提交答案", type="primary", key=f"{key}_submit", disabled=not response):
+                try:
+                    fb = learning.answer_practice(app, actor, q.id, response, mode=mode,
+                                                  seconds=time.monotonic() - state.get("shown_at", time.monotonic()))
+                except ServiceError as exc:
+                    st.error(str(exc))
+                else:
+                    state["feedback"] = fb
+                    state["right"] += int(fb.correct)
+                    st.rerun()
+        else:
+            right = feedback.correct_answer
+            shown = "正确" if right == "T" else "错误" if right == "F" else right
+            if feedback.correct:
+                st.success(f"回答正确。答案：{shown}")
+            else:
+                st.error(f"回答错误。正确答案：{shown}")
+            st.markdown("**解析**　" + esc(feedback.explanation))
+            show_sources(feedback.sources)
+            if st.button("下一题", type="primary", key=f"{key}_next"):
+                state["i"] += 1
+                state["feedback"] = None
+                state["shown_at"] = time.monotonic()
+                st.rerun()
+
+
+def start_quiz(prefix: str, ids: list[str]) -> None:
+    st.session_state[prefix] = {"ids": ids, "i": 0, "right": 0, "feedback": None,
+                                "round": int(time.time()), "shown_at": time.monotonic()}
