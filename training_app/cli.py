@@ -94,6 +94,17 @@ def cmd_bank_stats(args, settings) -> int:
     return 0 if stats["all_targets_met"] or not args.strict else 1
 
 
+def cmd_bank_confirm(args, settings) -> int:
+    from .bank.maintain import stamp
+
+    root = Path(args.dir) if args.dir else settings.question_bank_dir
+    changed = stamp(root, law=args.law)
+    for name, n in changed.items():
+        print(f"  {name}: {n} 部法律的核对版本已更新")
+    print(f"已确认《{args.law}》的题目按现行版本核对无误" if args.law else f"已为 {len(changed)} 个文件补记核对版本")
+    return 0
+
+
 def cmd_bank_export(args, settings) -> int:
     from .bank.xlsx import export_xlsx
 
@@ -273,6 +284,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true")
     b.add_argument("--strict", action="store_true", help="exit 1 when a target is not met")
     b.set_defaults(func=cmd_bank_stats)
+    b = bank.add_parser("confirm", help="record that questions were re-checked against the current law versions")
+    b.add_argument("--law", help="the slug of the law whose questions were re-checked (default: only fill in missing)")
+    b.add_argument("--dir")
+    b.set_defaults(func=cmd_bank_confirm)
     b = bank.add_parser("export-xlsx", help="export the bank for review in Excel")
     b.add_argument("file")
     b.add_argument("--dir")

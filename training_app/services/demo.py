@@ -204,7 +204,7 @@ def simulate_campaign(app: App, campaign_id: int, rng: random.Random, *, now: da
     completion = completion_by_unit or {}
     unit_ability = {}
     for i, u in enumerate(units):
-        completion.setdefault(u, 0.35 + 0.1 * urng.random() if i % 9 == 4 else 0.7 + 0.3 * urng.random())
+        completion.setdefault(u, 0.35 + 0.15 * urng.random() if i % 12 == 4 else 0.86 + 0.14 * urng.random())
         unit_ability[u] = urng.uniform(-0.6, 0.8)
     law_ease = {law: urng.uniform(-0.9, 0.9) for law in app.bank.laws}
     law_ease["state_compensation_law"] = -1.2  # the law everyone gets wrong
@@ -272,13 +272,13 @@ def simulate_study(app: App, rng: random.Random, *, start: datetime, now: dateti
     days = max(1, (now.date() - start.date()).days)
     rows = []
     for pid in people:
-        diligence = rng.uniform(0.2, 1.3)
-        n_days = int(rng.uniform(10, 60) * diligence)
+        diligence = rng.uniform(0.5, 1.4)
+        n_days = int(rng.uniform(25, 90) * diligence)
         chosen = sorted(set(rng.randrange(days) for _ in range(n_days)))
         for d in chosen:
             day = start.date() + timedelta(days=d)
             rows.append({"person_id": pid, "day": day, "kind": rng.choice(("reading", "practice", "reading")),
-                         "seconds": int(rng.uniform(15, 90) * 60)})
+                         "seconds": int(rng.uniform(30, 100) * 60)})
     with write_session(app.engine) as s:
         seen = set()
         unique = []

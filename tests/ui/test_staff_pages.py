@@ -1,0 +1,70 @@
+"""AppTest: each coordinator and admin page renders for its role, and every one is refused to an officer."""
+
+import pytest
+
+from tests.ui.conftest import run_page
+from tests.ui.test_officer_pages import texts
+from training_app.services import exams
+
+STAFF_PAGES = ["dashboard", "campaigns", "roster", "items", "reports"]
+ADMIN_PAGES = ["audit", "staff"]
+
+
+def _with_results(env):
+    app = env["app"]
+    for o in env["officers"][:2]:
+        aid = exams.start_attempt(app, o, env["campaign"]).attempt_id
+        exams.save_answer(app, o, aid, 1, "A")
+        exams.submit_attempt(app, o, aid)
+
+
+@pytest.mark.parametrize("page", STAFF_PAGES)
+def test_coordinator_pages_render(ui_env, page):
+    _with_results(ui_env)
+    at = run_page(ui_env, ui_env["coordinator"], page)
+    assert not at.exception, at.exception
+    assert at.title[0].value in {"完成情况", "培训任务", "人员名册", "试题分析", "导出与年报"}
+
+
+def test_dashboard_numbers(ui_env):
+    _with_results(ui_env)
+    at = run_page(ui_env, ui_env["coordinator"], "dashboard")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["应参训"] == "4" and metrics["已完成"] == "2" and metrics["完成率"] == "50.0%"
+
+
+@pytest.mark.parametrize("page", STAFF_PAGES + ADMIN_PAGES)
+def test_officer_is_refused_every_staff_page(ui_env, page):
+    """The page is not registered in an officer's navigation, so it cannot be reached at all
+    (the browser test tries the URL too); test_page_guard_refuses_by_itself covers the page's own check."""
+    at = run_page(ui_env, ui_env["officers"][0])
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(f"app_pages/{page}.py")
+    body = texts(at)
+    assert "完成情况" not in body and "人员名册" not in body and "审计日志" not in body
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_admin_pages(ui_env, page):
+    at = run_page(ui_env, ui_env["admin"], page)
+    assert not at.exception
+    assert at.title[0].value in {"审计日志", "管理员账号"}
+    coordinator = run_page(ui_env, ui_env["coordinator"])
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        coordinator.switch_page(f"app_pages/{page}.py")
+
+
+def test_page_guard_refuses_by_itself(ui_env):
+    """Even if a page were reached, its own guard refuses the wrong role."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import REPO
+    from tests.ui.conftest import login_token
+
+    for page in STAFF_PAGES:
+        at = AppTest.from_file(str(REPO / "training_app" / "ui" / "app_pages" / f"{page}.py"), default_timeout=60)
+        at.session_state["token"] = login_token(ui_env, ui_env["officers"][0])
+        at.run()
+        assert not at.exception
+        assert at.error and "无权访问" in at.error[0].value
+        assert not at.title  # nothing of the page was drawn

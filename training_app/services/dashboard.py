@@ -1,0 +1,144 @@
+"""完成情况: the coordinator's figures for one campaign, from SQL aggregates over summary tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ..bank.schema import LETTERS, TYPE_LABELS
+from ..engine import stats
+from ..store import dashboard as dq
+from ..store.db import read_session
+from ..store.models import Campaign
+from .common import Actor, App, NotFound, PermissionDenied, require
+from .exports import mask_phone
+
+STAFF = ("coordinator", "admin")
+
+
+def _campaign(app: App, actor: Actor, campaign_id: int) -> Campaign:
+    require(actor, *STAFF)
+    with read_session(app.engine) as s:
+        c = s.get(Campaign, campaign_id)
+    if c is None:
+        raise NotFound("培训任务不存在")
+    return c
+
+
+def _rate(a: int, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+def summary(app: App, actor: Actor, campaign_id: int) -> dict:
+    c = _campaign(app, actor, campaign_id)
+    with read_session(app.engine) as s:
+        h = dq.headline(s, campaign_id, actor.scope_unit_id)
+    h["completion_rate"] = _rate(h["completed"], h["eligible"])
+    h["pass_rate"] = _rate(h["passed"], h["eligible"])
+    h["pass_rate_of_completed"] = _rate(h["passed"], h["completed"])
+    h["title"] = c.title
+    h["pass_mark"] = c.pass_mark
+    return h
+
+
+def units_table(app: App, actor: Actor, campaign_id: int, *, year: int | None = None) -> list[dict]:
+    """Per unit, laggards first (lowest completion rate, then lowest pass rate)."""
+    c = _campaign(app, actor, campaign_id)
+    year = year or c.year
+    target = int(app.settings.study_hours_target * 3600)
+    with read_session(app.engine) as s:
+        rows = dq.by_unit(s, campaign_id, actor.scope_unit_id)
+        study = {r["unit_id"]: r for r in dq.study_by_unit(s, date(year, 1, 1), date(year, 12, 31), target,
+                                                            actor.scope_unit_id)}
+    for r in rows:
+        r["completion_rate"] = _rate(r["completed"], r["eligible"])
+        r["pass_rate"] = _rate(r["passed"], r["eligible"])
+        st = study.get(r["unit_id"])
+        r["study_target_rate"] = _rate(st["reached"], st["learners"]) if st else None
+    rows.sort(key=lambda r: (r["completion_rate"] or 0, r["pass_rate"] or 0, r["unit"]))
+    return rows
+
+
+def people(app: App, actor: Actor, campaign_id: int, *, unit_id: int | None = None, only: str | None = None,
+           limit: int | None = None) -> list[dict]:
+    _campaign(app, actor, campaign_id)
+    if unit_id is not None and not actor.can_see_unit(unit_id):
+        raise PermissionDenied("无权查看该单位的人员")
+    with read_session(app.engine) as s:
+        rows = dq.people(s, campaign_id, unit_id=unit_id, only=only, scope_unit_id=actor.scope_unit_id, limit=limit)
+    for r in rows:
+        r["phone"] = r["phone"] if actor.role == "admin" else mask_phone(r["phone"])
+    return rows
+
+
+def trend(app: App, actor: Actor, campaign_id: int) -> list[tuple[date, int]]:
+    _campaign(app, actor, campaign_id)
+    with read_session(app.engine) as s:
+        return dq.daily_completions(s, campaign_id, scope_unit_id=actor.scope_unit_id)
+
+
+def histogram(app: App, actor: Actor, campaign_id: int) -> list[tuple[int, int]]:
+    _campaign(app, actor, campaign_id)
+    with read_session(app.engine) as s:
+        return dq.grade_histogram(s, campaign_id, scope_unit_id=actor.scope_unit_id)
+
+
+def heatmap(app: App, actor: Actor, campaign_id: int) -> list[dict]:
+    """Unit × law accuracy, with the law's short title."""
+    _campaign(app, actor, campaign_id)
+    with read_session(app.engine) as s:
+        rows = dq.unit_law_accuracy(s, campaign_id, actor.scope_unit_id)
+    for r in rows:
+        law = app.bank.laws.get(r["law"])
+        r["law_title"] = law.short_title if law else r["law"]
+    return rows
+
+
+def weakest_laws(app: App, actor: Actor, campaign_id: int, n: int = 5, min_answered: int = 20) -> list[dict]:
+    _campaign(app, actor, campaign_id)
+    with read_session(app.engine) as s:
+        rows = dq.law_accuracy(s, campaign_id, actor.scope_unit_id)
+    rows = [r for r in rows if r["answered"] >= min_answered and r["accuracy"] is not None]
+    for r in rows:
+        law = app.bank.laws.get(r["law"])
+        r["law_title"] = law.short_title if law else r["law"]
+    return sorted(rows, key=lambda r: r["accuracy"])[:n]
+
+
+@dataclass
+class ItemRow:
+    question_id: str
+    law: str
+    type: str
+    stem: str
+    attempts: int
+    facility: float | None
+    discrimination: float | None
+    options: list[tuple[str, int, bool]]  # (label, count, is_key)
+    blank: int
+    flags: list[str]
+
+
+def item_analysis(app: App, actor: Actor, campaign_id: int) -> list[ItemRow]:
+    """Moodle-style item statistics; flagged questions first."""
+    _campaign(app, actor, campaign_id)
+    with read_session(app.engine) as s:
+        sums = dq.item_sums(s, campaign_id)
+    out = []
+    for r in sums:
+        q = app.bank.questions.get(r.question_id)
+        sums_ = stats.ItemSums(r.n, r.sx, r.sxx, r.sy, r.syy, r.sxy)
+        fac, disc = stats.facility(sums_), stats.discrimination(sums_)
+        counts = [r.opt0, r.opt1, r.opt2, r.opt3, r.opt4, r.opt5]
+        if q is None:
+            options, law, qtype, stem = [], "", "", "（已从题库移除）"
+        elif q.type == "judge":
+            options = [("正确", counts[0], q.answer == "T"), ("错误", counts[1], q.answer == "F")]
+            law, qtype, stem = app.bank.laws[q.law].short_title, TYPE_LABELS[q.type], q.stem
+        else:
+            options = [(f"{LETTERS[i]}. {o}", counts[i], LETTERS[i] in q.answer) for i, o in enumerate(q.options)]
+            law, qtype, stem = app.bank.laws[q.law].short_title, TYPE_LABELS[q.type], q.stem
+        out.append(ItemRow(r.question_id, law, qtype, stem, r.n, fac, disc, options, r.blank,
+                           stats.item_flags(r.n, fac, disc)))
+    out.sort(key=lambda x: (not x.flags, x.discrimination if x.discrimination is not None else 1.0))
+    return out

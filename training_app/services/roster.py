@@ -1,0 +1,431 @@
+"""Roster import (.xlsx or .csv): preview first, then all or nothing.
+
+A file with any bad row imports nothing and lists every bad row with its row number and reason.
+Re-import updates people by 执法证号 and never loses their history; someone no longer on the roster is
+deactivated, not deleted. New accounts get random initial passwords, returned once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from ..engine import deadlines
+from ..store import accounts as acc
+from ..store import audit
+from ..store import campaigns as cq
+from ..store.db import read_session, write_session
+from ..store.models import CERT_STATUSES, Person, Unit
+from . import auth
+from .common import Actor, App, PermissionDenied, ServiceError, require
+
+REQUIRED = ("姓名", "执法证号", "单位", "证件状态", "发证日期", "职务", "是否领导干部")
+OPTIONAL = ("手机",)
+YES = {"是", "Y", "y", "YES", "yes", "1", "true", "TRUE", "True", "√"}
+NO = {"否", "N", "n", "NO", "no", "0", "false", "FALSE", "False", ""}
+CERT_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
+PHONE_RE = re.compile(r"^1\d{10}$")
+MAX_ROWS = 20000
+
+
+class RosterError(ServiceError):
+    """The file cannot be imported; `problems` lists (row number or 0 for the file, reason)."""
+
+    def __init__(self, problems: list[tuple[int, str]]):
+        self.problems = problems
+        super().__init__("名册未导入：" + "；".join(f"第 {r} 行：{m}" if r else m for r, m in problems[:5])
+                         + (f"……共 {len(problems)} 处问题" if len(problems) > 5 else ""))
+
+    def report(self) -> list[str]:
+        return [f"第 {r} 行：{m}" if r else m for r, m in self.problems]
+
+
+@dataclass
+class RosterRow:
+    row: int
+    name: str
+    cert_no: str
+    unit: str
+    status: str
+    cert_date: date
+    title: str
+    is_leader: bool
+    phone: str | None
+
+
+@dataclass
+class ImportPlan:
+    encoding: str
+    rows: list[RosterRow]
+    add: list[RosterRow] = field(default_factory=list)
+    change: list[tuple[RosterRow, list[str]]] = field(default_factory=list)
+    deactivate: list[tuple[str, str, str]] = field(default_factory=list)  # (cert, name, unit)
+    new_units: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+@dataclass
+class ImportResult:
+    added: int
+    changed: int
+    deactivated: int
+    units_created: int
+    assigned: int
+    credentials: list[dict]  # account, name, unit, initial password: shown once, never stored
+
+
+# --- reading the file ----------------------------------------------------------------------------
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if b"\x00" in data[:4096]:
+        raise RosterError([(0, "文件不是文本格式的 CSV（可能是其他类型的文件改了扩展名）")])
+    for enc, label in (("utf-8-sig", "UTF-8"), ("gb18030", "GBK")):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        return text, label
+    raise RosterError([(0, "无法识别文件编码：请另存为 UTF-8 编码的 CSV 或 .xlsx 文件")])
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, datetime):
+        return v.date().isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def read_table(data: bytes, filename: str, *, max_bytes: int) -> tuple[list[str], list[list[str]], str]:
+    """(header, rows, encoding) from .xlsx or .csv; the type is checked by content, not by name."""
+    if not data:
+        raise RosterError([(0, "文件为空")])
+    if len(data) > max_bytes:
+        raise RosterError([(0, f"文件过大（{len(data) / 1e6:.1f} MB），上限 {max_bytes / 1e6:.0f} MB")])
+    name = filename.lower()
+    is_zip = data[:4] == b"PK\x03\x04"
+    if name.endswith((".xlsx", ".xlsm")) or is_zip:
+        if not is_zip:
+            raise RosterError([(0, "文件扩展名是 .xlsx，但内容不是 Excel 文件")])
+        try:
+            import openpyxl
+
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                if "xl/workbook.xml" not in z.namelist():
+                    raise RosterError([(0, "压缩文件不是 Excel 工作簿")])
+            wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        except RosterError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a damaged workbook of any kind
+            raise RosterError([(0, f"Excel 文件已损坏或无法读取（{type(exc).__name__}）")]) from None
+        ws = wb.worksheets[0]
+        rows_iter = ws.iter_rows(values_only=True)
+        try:
+            header = [_cell(v) for v in next(rows_iter)]
+        except StopIteration:
+            raise RosterError([(0, "工作表为空")]) from None
+        rows = []
+        for r in rows_iter:
+            rows.append([_cell(v) for v in r])
+            if len(rows) > MAX_ROWS:
+                raise RosterError([(0, f"行数超过上限 {MAX_ROWS}")])
+        wb.close()
+        return header, rows, "xlsx"
+    if not name.endswith((".csv", ".txt")):
+        raise RosterError([(0, "只支持 .xlsx 或 .csv 文件")])
+    text, enc = _decode(data)
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise RosterError([(0, "文件为空")]) from None
+    except csv.Error as exc:
+        raise RosterError([(0, f"CSV 格式错误：{exc}")]) from None
+    rows = []
+    try:
+        for r in reader:
+            rows.append([c.strip() for c in r])
+            if len(rows) > MAX_ROWS:
+                raise RosterError([(0, f"行数超过上限 {MAX_ROWS}")])
+    except csv.Error as exc:
+        raise RosterError([(0, f"CSV 格式错误（第 {reader.line_num} 行）：{exc}")]) from None
+    return header, rows, enc
+
+
+def _parse_date(text: str) -> date | None:
+    text = text.strip()
+    for pat in (r"(\d{4})-(\d{1,2})-(\d{1,2})", r"(\d{4})/(\d{1,2})/(\d{1,2})", r"(\d{4})\.(\d{1,2})\.(\d{1,2})",
+                r"(\d{4})年(\d{1,2})月(\d{1,2})日?"):
+        m = re.fullmatch(pat, text)
+        if m:
+            try:
+                return date(int(m[1]), int(m[2]), int(m[3]))
+            except ValueError:
+                return None
+    return None
+
+
+def parse_roster(data: bytes, filename: str, *, max_bytes: int = 5 * 1024 * 1024) -> tuple[list[RosterRow], str]:
+    """Every row checked; RosterError lists every bad row (row numbers as Excel shows them: header is row 1)."""
+    header, raw_rows, encoding = read_table(data, filename, max_bytes=max_bytes)
+    problems: list[tuple[int, str]] = []
+    seen_headers: dict[str, int] = {}
+    for i, h in enumerate(header):
+        if h in seen_headers and h:
+            problems.append((1, f"表头“{h}”重复出现"))
+        seen_headers.setdefault(h, i)
+    missing = [h for h in REQUIRED if h not in seen_headers]
+    if missing:
+        problems.append((1, "缺少列：" + "、".join(missing) + "（需要：" + "、".join(REQUIRED) + "，可选：手机）"))
+    if problems:
+        raise RosterError(problems)
+    col = {h: seen_headers[h] for h in (*REQUIRED, *OPTIONAL) if h in seen_headers}
+    rows: list[RosterRow] = []
+    certs: dict[str, int] = {}
+    for n, raw in enumerate(raw_rows, start=2):
+        if not any(c for c in raw):
+            continue  # blank line
+        get = lambda h: raw[col[h]].strip() if h in col and col[h] < len(raw) else ""  # noqa: E731
+        reasons = []
+        values = {h: get(h) for h in col}
+        for h, v in values.items():
+            if v[:1] in ("=", "+", "@") or (v[:1] == "-" and h != "手机"):
+                reasons.append(f"“{h}”含公式或以特殊符号开头（{v[:20]}）")
+        name, cert, unit, status = values["姓名"], values["执法证号"], values["单位"], values["证件状态"]
+        if not name:
+            reasons.append("姓名为空")
+        elif len(name) > 50:
+            reasons.append("姓名过长")
+        if not cert:
+            reasons.append("执法证号为空")
+        elif not CERT_RE.match(cert):
+            reasons.append(f"执法证号“{cert[:32]}”格式不正确（只能含字母、数字和连字符）")
+        elif cert in certs:
+            reasons.append(f"执法证号 {cert} 与第 {certs[cert]} 行重复")
+        else:
+            certs[cert] = n
+        if not unit:
+            reasons.append("单位为空")
+        if status not in CERT_STATUSES:
+            reasons.append(f"证件状态“{status}”不正确（应为 有效/注销/过期）")
+        d = _parse_date(values["发证日期"])
+        if d is None:
+            reasons.append(f"发证日期“{values['发证日期']}”不是有效日期（如 2024-03-15）")
+        leader = values["是否领导干部"]
+        if leader not in YES and leader not in NO:
+            reasons.append(f"是否领导干部“{leader}”应为 是/否")
+        phone = values.get("手机", "")
+        if phone and not PHONE_RE.match(phone):
+            reasons.append(f"手机号“{phone[:20]}”不是 11 位手机号")
+        if reasons:
+            problems.append((n, "；".join(reasons)))
+            continue
+        rows.append(RosterRow(n, name, cert, unit, status, d, values["职务"], leader in YES, phone or None))
+    if problems:
+        raise RosterError(problems)
+    if not rows:
+        raise RosterError([(0, "名册中没有数据行")])
+    return rows, encoding
+
+
+# --- planning and applying -----------------------------------------------------------------------
+
+def _plan(session, actor: Actor, rows: list[RosterRow], encoding: str, create_units: bool) -> ImportPlan:
+    units = {u.name: u for u in acc.units(session)}
+    problems = []
+    new_units = sorted({r.unit for r in rows if r.unit not in units})
+    if new_units and not create_units:
+        for r in rows:
+            if r.unit not in units:
+                problems.append((r.row, f"单位“{r.unit}”不存在（请先在单位管理中添加，或勾选“自动创建新单位”）"))
+    if actor.scope_unit_id is not None:
+        for r in rows:
+            u = units.get(r.unit)
+            if u is None or u.id != actor.scope_unit_id:
+                problems.append((r.row, f"单位“{r.unit}”不在您的管理范围内"))
+    existing = {p.cert_no: p for p in session.query(Person).filter(Person.cert_no.is_not(None)).all()}
+    for r in rows:
+        p = existing.get(r.cert_no)
+        if p is not None and p.role not in ("officer", "leader"):
+            problems.append((r.row, f"执法证号 {r.cert_no} 已被管理员账号使用"))
+        clash = acc.person_by_account(session, r.cert_no)
+        if p is None and clash is not None:
+            problems.append((r.row, f"账号 {r.cert_no} 已被其他人员使用"))
+    if problems:
+        raise RosterError(sorted(problems))
+    plan = ImportPlan(encoding=encoding, rows=rows, new_units=new_units)
+    in_file = set()
+    for r in rows:
+        in_file.add(r.cert_no)
+        p = existing.get(r.cert_no)
+        if p is None:
+            plan.add.append(r)
+            continue
+        unit = units.get(r.unit)
+        diffs = []
+        if p.name != r.name:
+            diffs.append(f"姓名 {p.name}→{r.name}")
+        if unit is None or p.unit_id != unit.id:
+            old = next((u.name for u in units.values() if u.id == p.unit_id), "无")
+            diffs.append(f"单位 {old}→{r.unit}")
+        if p.cert_status != r.status:
+            diffs.append(f"证件状态 {p.cert_status}→{r.status}")
+        if p.cert_date != r.cert_date:
+            diffs.append(f"发证日期 {p.cert_date}→{r.cert_date}")
+        if (p.title or "") != r.title:
+            diffs.append("职务")
+        if p.is_leader != r.is_leader:
+            diffs.append("领导干部" + ("是" if r.is_leader else "否"))
+        if (p.phone or None) != r.phone:
+            diffs.append("手机")
+        if not p.active:
+            diffs.append("重新启用")
+        if diffs:
+            plan.change.append((r, diffs))
+        else:
+            plan.unchanged += 1
+    unit_names = {u.id: u.name for u in units.values()}
+    for cert, p in existing.items():
+        if cert in in_file or not p.active or p.role != "officer":
+            continue
+        if actor.scope_unit_id is not None and p.unit_id != actor.scope_unit_id:
+            continue
+        plan.deactivate.append((cert, p.name, unit_names.get(p.unit_id, "")))
+    return plan
+
+
+def preview(app: App, actor: Actor, data: bytes, filename: str, *, create_units: bool = False) -> ImportPlan:
+    """What an import would add, change and deactivate; writes nothing."""
+    require(actor, "coordinator", "admin")
+    rows, encoding = parse_roster(data, filename, max_bytes=app.settings.upload_max_mb * 1024 * 1024)
+    with read_session(app.engine) as s:
+        return _plan(s, actor, rows, encoding, create_units)
+
+
+def import_roster(app: App, actor: Actor, data: bytes, filename: str, *, create_units: bool = False,
+                  now: datetime | None = None) -> ImportResult:
+    """All or nothing, in one transaction."""
+    require(actor, "coordinator", "admin")
+    now = now or deadlines.utcnow()
+    rows, encoding = parse_roster(data, filename, max_bytes=app.settings.upload_max_mb * 1024 * 1024)
+    credentials = []
+    with write_session(app.engine) as s:
+        plan = _plan(s, actor, rows, encoding, create_units)
+        for name in plan.new_units:
+            s.add(Unit(name=name, kind="town" if name.endswith(("街道", "镇", "乡")) else "enforcement"))
+        s.flush()
+        units = {u.name: u.id for u in acc.units(s)}
+        for r in plan.add:
+            pw = auth.random_password()
+            s.add(Person(account=r.cert_no, name=r.name, role="officer", unit_id=units[r.unit], cert_no=r.cert_no,
+                         cert_status=r.status, cert_date=r.cert_date, title=r.title, is_leader=r.is_leader,
+                         phone=r.phone, password_hash=auth.hash_initial_password(pw), must_change_password=True,
+                         password_changed_at=now))
+            credentials.append({"账号": r.cert_no, "姓名": r.name, "单位": r.unit, "初始密码": pw})
+        for r, _diffs in plan.change:
+            p = acc.person_by_cert(s, r.cert_no)
+            moved = p.unit_id != units[r.unit]
+            p.name, p.unit_id, p.cert_status, p.cert_date = r.name, units[r.unit], r.status, r.cert_date
+            p.title, p.is_leader, p.phone, p.active, p.updated_at = r.title, r.is_leader, r.phone, True, now
+            s.add(p)
+            if moved:
+                cq.sync_assignment_units(s, p.id, p.unit_id)
+        for cert, _name, _unit in plan.deactivate:
+            p = acc.person_by_cert(s, cert)
+            p.active, p.updated_at = False, now
+            s.add(p)
+            acc.end_sessions_of(s, p.id, now, "deactivated")
+        s.flush()
+        assigned = 0
+        for c in cq.campaigns(s, status="published"):
+            if deadlines.as_utc(c.closes_at) > now:
+                people = cq.eligible_people(s, c)
+                if actor.scope_unit_id is not None:
+                    people = [(pid, uid) for pid, uid in people if uid == actor.scope_unit_id]
+                assigned += cq.add_assignments(s, c.id, people)
+        audit.append(s, "roster_import", actor_id=actor.id, actor=actor.account, obj=filename[:200],
+                     detail={"added": len(plan.add), "changed": len(plan.change), "deactivated": len(plan.deactivate),
+                             "units_created": len(plan.new_units), "encoding": encoding})
+    return ImportResult(len(plan.add), len(plan.change), len(plan.deactivate), len(plan.new_units), assigned, credentials)
+
+
+def template_csv() -> bytes:
+    """A blank roster with the expected columns (UTF-8 with BOM for Excel)."""
+    return ("\ufeff" + ",".join((*REQUIRED, *OPTIONAL)) + "\n"
+            + "张三,LN2600001,区市场监督管理局,有效,2024-03-15,科员,否,13800000001\n").encode("utf-8")
+
+
+# --- people and units ----------------------------------------------------------------------------
+
+def list_people(app: App, actor: Actor, *, unit_id: int | None = None, search: str | None = None,
+                include_inactive: bool = False) -> list[dict]:
+    from .exports import mask_phone
+
+    require(actor, "coordinator", "admin")
+    if actor.scope_unit_id is not None:
+        if unit_id is not None and unit_id != actor.scope_unit_id:
+            raise PermissionDenied("无权查看该单位的人员")
+        unit_id = actor.scope_unit_id
+    with read_session(app.engine) as s:
+        units = {u.id: u.name for u in acc.units(s)}
+        people = acc.people(s, unit_id=unit_id, search=search, active=None if include_inactive else True)
+    out = []
+    for p in people:
+        if p.role in ("coordinator", "admin") and actor.role != "admin":
+            continue
+        out.append({"id": p.id, "账号": p.account, "姓名": p.name, "角色": p.role, "单位": units.get(p.unit_id, ""),
+                    "证件状态": p.cert_status or "", "发证日期": p.cert_date, "职务": p.title or "",
+                    "领导干部": "是" if p.is_leader else "否",
+                    "手机": p.phone if actor.role == "admin" else mask_phone(p.phone),
+                    "状态": "在册" if p.active else "已停用",
+                    "锁定": bool(p.locked_until and deadlines.as_utc(p.locked_until) > deadlines.utcnow())})
+    return out
+
+
+def list_units(app: App, actor: Actor) -> list[Unit]:
+    require(actor, "coordinator", "admin")
+    with read_session(app.engine) as s:
+        units = acc.units(s)
+    if actor.scope_unit_id is not None:
+        units = [u for u in units if u.id == actor.scope_unit_id]
+    return units
+
+
+def add_unit(app: App, actor: Actor, name: str, kind: str) -> int:
+    require(actor, "admin", "coordinator")
+    if actor.scope_unit_id is not None:
+        raise PermissionDenied("单位管理员不能新增单位")
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise ServiceError("请填写单位名称（100 字以内）")
+    if kind not in ("enforcement", "town"):
+        raise ServiceError("单位类型不正确")
+    with write_session(app.engine) as s:
+        if acc.unit_by_name(s, name):
+            raise ServiceError(f"单位“{name}”已存在")
+        u = Unit(name=name, kind=kind)
+        s.add(u)
+        s.flush()
+        audit.append(s, "unit_create", actor_id=actor.id, actor=actor.account, obj=f"unit:{u.id}", detail={"name": name})
+        return u.id
+
+
+def deactivate_person(app: App, actor: Actor, person_id: int) -> None:
+    require(actor, "coordinator", "admin")
+    now = deadlines.utcnow()
+    with write_session(app.engine) as s:
+        p = s.get(Person, person_id)
+        if p is None or not actor.can_see_unit(p.unit_id) or (p.role in ("coordinator", "admin") and actor.role != "admin"):
+            raise PermissionDenied("无权停用该账号")
+        p.active, p.updated_at = False, now
+        s.add(p)
+        acc.end_sessions_of(s, p.id, now, "deactivated")
+        audit.append(s, "person_deactivate", actor_id=actor.id, actor=actor.account, obj=f"person:{p.id}")

@@ -1,0 +1,99 @@
+"""培训任务: create from a blueprint, publish, extend for a person or a unit, close."""
+
+from datetime import datetime, time, timedelta
+
+import streamlit as st
+
+from training_app.services import campaigns, roster
+from training_app.services.campaigns import CampaignInput
+from training_app.services.common import ServiceError
+from training_app.store.models import AUDIENCE_LABELS, CAMPAIGN_STATUS_LABELS, REVIEW_LABELS
+from training_app.engine.scoring import GRADING_LABELS
+from training_app.ui.components.common import esc, fmt_dt, get_app, guard, show_flash, flash, tz
+
+actor = guard("coordinator", "admin")
+app = get_app()
+st.title("培训任务")
+show_flash()
+
+existing = campaigns.list_campaigns(app, actor)
+for c in existing:
+    with st.expander(f"{c.title}　［{CAMPAIGN_STATUS_LABELS[c.status]}］　{fmt_dt(c.opens_at)} — {fmt_dt(c.closes_at)}"):
+        bp = app.bank.blueprints.get(c.blueprint_id)
+        st.markdown(f"组卷方案：{esc(bp.title if bp else c.blueprint_id)}　参训对象：{AUDIENCE_LABELS[c.audience]}　"
+                    f"限时 {c.time_limit_minutes} 分钟　合格线 {c.pass_mark:.0f}　次数 {c.attempts_allowed or '不限'}　"
+                    f"{GRADING_LABELS[c.grading_method]}　{REVIEW_LABELS[c.review_policy]}")
+        cols = st.columns(3)
+        if c.status == "draft" and cols[0].button("发布", key=f"pub_{c.id}", type="primary"):
+            n = campaigns.publish(app, actor, c.id)
+            flash(f"已发布，{n} 人纳入参训名单。")
+            st.rerun()
+        if c.status == "published" and cols[0].button("刷新参训名单", key=f"refresh_{c.id}"):
+            n = campaigns.publish(app, actor, c.id)
+            flash(f"已刷新，新增 {n} 人。")
+            st.rerun()
+        if c.status == "published" and cols[1].button("结束任务", key=f"close_{c.id}"):
+            n = campaigns.close(app, actor, c.id)
+            flash(f"任务已结束；{n} 份进行中的答卷已按已保存的答案评分。")
+            st.rerun()
+        if c.status == "published":
+            with st.form(f"extend_{c.id}"):
+                st.markdown("**延期**（为个人或单位延长截止时间）")
+                who = st.radio("对象", ["单位", "个人（账号）"], horizontal=True, key=f"who_{c.id}")
+                units = roster.list_units(app, actor)
+                unit = st.selectbox("单位", [u.id for u in units], format_func=lambda i: next(u.name for u in units if u.id == i),
+                                    key=f"unit_{c.id}")
+                account = st.text_input("账号（执法证号）", key=f"acct_{c.id}")
+                day = st.date_input("延至日期", value=(c.closes_at + timedelta(days=7)).date(), key=f"day_{c.id}")
+                if st.form_submit_button("确认延期"):
+                    until = datetime.combine(day, time(23, 59), tzinfo=tz())
+                    try:
+                        if who == "单位":
+                            n = campaigns.extend(app, actor, c.id, until, unit_id=unit)
+                        else:
+                            people = [p for p in roster.list_people(app, actor, search=account.strip()) if p["账号"] == account.strip()]
+                            if not people:
+                                raise ServiceError("没有这个账号")
+                            n = campaigns.extend(app, actor, c.id, until, person_id=people[0]["id"])
+                    except ServiceError as exc:
+                        st.error(str(exc))
+                    else:
+                        flash(f"已为 {n} 人延期至 {fmt_dt(until)}。")
+                        st.rerun()
+
+st.subheader("新建培训任务")
+exam_blueprints = {k: v for k, v in app.bank.blueprints.items()}
+with st.form("new_campaign"):
+    title = st.text_input("任务名称", value=f"{datetime.now(tz()).year}年度行政执法人员法律知识考试")
+    bp_id = st.selectbox("组卷方案", list(exam_blueprints), format_func=lambda k: exam_blueprints[k].title)
+    audience = st.selectbox("参训对象", list(AUDIENCE_LABELS), format_func=lambda k: AUDIENCE_LABELS[k])
+    units = roster.list_units(app, actor)
+    chosen_units = st.multiselect("指定单位（参训对象为“指定单位”时）", [u.id for u in units],
+                                  format_func=lambda i: next(u.name for u in units if u.id == i))
+    c1, c2 = st.columns(2)
+    opens = c1.date_input("开始日期", value=datetime.now(tz()).date())
+    closes = c2.date_input("截止日期", value=datetime.now(tz()).date() + timedelta(days=30))
+    c1, c2, c3 = st.columns(3)
+    minutes = c1.number_input("考试时长（分钟，0 = 按组卷方案）", min_value=0, value=0)
+    pass_mark = c2.number_input("合格线（0 = 按组卷方案）", min_value=0, max_value=100, value=0)
+    attempts = c3.number_input("可考次数（0 = 不限）", min_value=0, value=2)
+    grading = st.selectbox("成绩计算", list(GRADING_LABELS), format_func=lambda k: GRADING_LABELS[k])
+    review = st.selectbox("答案公布", list(REVIEW_LABELS), index=1, format_func=lambda k: REVIEW_LABELS[k])
+    publish_now = st.checkbox("创建后立即发布", value=False)
+    if st.form_submit_button("创建", type="primary"):
+        data = CampaignInput(
+            title=title, blueprint_id=bp_id, audience=audience,
+            opens_at=datetime.combine(opens, time(0, 0), tzinfo=tz()),
+            closes_at=datetime.combine(closes, time(23, 59), tzinfo=tz()),
+            time_limit_minutes=int(minutes) or None, pass_mark=float(pass_mark) or None, attempts_allowed=int(attempts),
+            grading_method=grading, review_policy=review, audience_units=tuple(chosen_units))
+        try:
+            cid = campaigns.create_campaign(app, actor, data)
+            msg = "已创建（草稿）。"
+            if publish_now:
+                msg = f"已创建并发布，{campaigns.publish(app, actor, cid)} 人纳入参训名单。"
+        except ServiceError as exc:
+            st.error(str(exc))
+        else:
+            flash(msg)
+            st.rerun()

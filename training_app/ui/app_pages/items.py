@@ -1,0 +1,33 @@
+"""试题分析: facility, discrimination and option distribution per question; flagged questions first."""
+
+import pandas as pd
+import streamlit as st
+
+from training_app.engine.stats import MIN_ATTEMPTS_FOR_FLAGS
+from training_app.services import dashboard
+from training_app.ui.components.common import esc, get_app, guard
+from training_app.ui.components.staff import pick_campaign
+
+actor = guard("coordinator", "admin")
+app = get_app()
+st.title("试题分析")
+st.caption(f"难度系数 = 正确率；区分度 = 本题得分与其余题目得分的相关系数。作答满 {MIN_ATTEMPTS_FOR_FLAGS} 人的题目，"
+           "区分度为负或低于 0.2、正确率高于 95% 或低于 20% 时提示复核，以免错题误导学员。")
+campaign = pick_campaign(actor)
+if campaign is None:
+    st.stop()
+with st.spinner("正在统计……"):
+    rows = dashboard.item_analysis(app, actor, campaign.id)
+flagged = [r for r in rows if r.flags]
+st.metric("需复核的题目", len(flagged))
+table = pd.DataFrame([{"题号": r.question_id, "法律法规": r.law, "题型": r.type, "作答人数": r.attempts,
+                       "难度系数": None if r.facility is None else round(r.facility, 2),
+                       "区分度": None if r.discrimination is None else round(r.discrimination, 2),
+                       "提示": "、".join(r.flags)} for r in rows])
+st.dataframe(table, hide_index=True, use_container_width=True)
+pick = st.selectbox("查看选项分布", [r.question_id for r in rows] or [None])
+row = next((r for r in rows if r.question_id == pick), None)
+if row:
+    st.markdown(esc(row.stem))
+    st.dataframe(pd.DataFrame([{"选项": label, "人数": n, "正确答案": "✔" if key else ""} for label, n, key in row.options]
+                              + [{"选项": "未作答", "人数": row.blank, "正确答案": ""}]), hide_index=True)

@@ -1,0 +1,26 @@
+"""导出与年报: the campaign workbook (.xlsx), the 督办清单 CSV, and the paragraph for the annual report."""
+
+import streamlit as st
+
+from training_app.services import reports
+from training_app.ui.components.common import get_app, guard
+from training_app.ui.components.staff import pick_campaign
+
+actor = guard("coordinator", "admin")
+app = get_app()
+st.title("导出与年报")
+campaign = pick_campaign(actor)
+if campaign is None:
+    st.stop()
+with st.spinner("正在统计……"):
+    rep = reports.campaign_report(app, actor, campaign.id)
+st.subheader("年度法治政府建设报告用语")
+st.text_area("可直接复制", rep["paragraph"], height=140)
+st.subheader("导出")
+st.caption("工作簿含：汇总、按单位、人员明细、督办清单、试题分析。手机号已脱敏（管理员除外）。")
+if st.button("生成 Excel 工作簿", type="primary"):
+    st.session_state["_workbook"] = (campaign.id, reports.campaign_workbook(app, actor, campaign.id))
+wb = st.session_state.get("_workbook")
+if wb and wb[0] == campaign.id:
+    st.download_button("下载工作簿（.xlsx）", wb[1], file_name=f"培训任务{campaign.id}_统计.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,111 @@
+"""人员名册: import the roster (preview, then all or nothing), accounts, password resets, unlocks, units."""
+
+import pandas as pd
+import streamlit as st
+
+from training_app.services import auth, roster
+from training_app.services.common import ServiceError
+from training_app.services.exports import workbook_bytes
+from training_app.store.models import UNIT_KIND_LABELS
+from training_app.ui.components.common import esc, get_app, guard, show_flash, flash
+
+actor = guard("coordinator", "admin")
+app = get_app()
+st.title("人员名册")
+show_flash()
+
+tab_import, tab_people, tab_units = st.tabs(["导入名册", "人员与账号", "单位"])
+
+with tab_import:
+    st.caption("支持 .xlsx 或 .csv（UTF-8 或 GBK）。列：姓名、执法证号、单位、证件状态（有效/注销/过期）、发证日期、职务、"
+               "是否领导干部，可选：手机。任何一行有误则整份文件不导入，并列出每个错误行。")
+    st.download_button("下载名册模板（CSV）", roster.template_csv(), file_name="名册模板.csv", mime="text/csv")
+    upload = st.file_uploader("选择名册文件", type=["xlsx", "csv"], key="roster_file")
+    create_units = st.checkbox("自动创建名册中尚不存在的单位", value=False)
+    if upload is not None:
+        data = upload.getvalue()
+        try:
+            plan = roster.preview(app, actor, data, upload.name, create_units=create_units)
+        except roster.RosterError as exc:
+            st.error(f"名册有 {len(exc.problems)} 处问题，未导入任何数据：")
+            st.dataframe(pd.DataFrame({"问题": exc.report()}), hide_index=True, use_container_width=True)
+        else:
+            st.success(f"预览（{plan.encoding}）：新增 {len(plan.add)} 人，变更 {len(plan.change)} 人，"
+                       f"停用 {len(plan.deactivate)} 人，不变 {plan.unchanged} 人"
+                       + (f"，新建单位 {len(plan.new_units)} 个" if plan.new_units else ""))
+            if plan.add:
+                with st.expander(f"新增（{len(plan.add)}）"):
+                    st.dataframe(pd.DataFrame([{"行": r.row, "姓名": r.name, "执法证号": r.cert_no, "单位": r.unit}
+                                               for r in plan.add]), hide_index=True)
+            if plan.change:
+                with st.expander(f"变更（{len(plan.change)}）"):
+                    st.dataframe(pd.DataFrame([{"行": r.row, "姓名": r.name, "执法证号": r.cert_no, "变更": "；".join(d)}
+                                               for r, d in plan.change]), hide_index=True)
+            if plan.deactivate:
+                with st.expander(f"停用（不在本次名册中，{len(plan.deactivate)}）"):
+                    st.dataframe(pd.DataFrame(plan.deactivate, columns=["执法证号", "姓名", "单位"]), hide_index=True)
+            if st.button("确认导入", type="primary"):
+                try:
+                    result = roster.import_roster(app, actor, data, upload.name, create_units=create_units)
+                except ServiceError as exc:
+                    st.error(str(exc))
+                else:
+                    st.session_state["_new_credentials"] = result.credentials
+                    flash(f"导入完成：新增 {result.added}，变更 {result.changed}，停用 {result.deactivated}，"
+                          f"纳入进行中培训任务 {result.assigned} 人。")
+                    st.rerun()
+    creds = st.session_state.get("_new_credentials")
+    if creds:
+        st.warning("新账号的初始密码只显示这一次，请立即下载并妥善分发；首次登录须修改密码。")
+        st.download_button("下载新账号初始密码（.xlsx）", workbook_bytes({"初始密码": pd.DataFrame(creds)}),
+                           file_name="新账号初始密码.xlsx", on_click=lambda: st.session_state.pop("_new_credentials", None))
+
+with tab_people:
+    search = st.text_input("按姓名或账号查找")
+    inactive = st.checkbox("包括已停用人员")
+    rows = roster.list_people(app, actor, search=search or None, include_inactive=inactive)
+    st.caption(f"共 {len(rows)} 人")
+    st.dataframe(pd.DataFrame([{k: v for k, v in r.items() if k != "id"} for r in rows[:2000]]),
+                 hide_index=True, use_container_width=True)
+    accounts = {r["账号"]: r for r in rows}
+    st.markdown("**账号操作**")
+    acct = st.text_input("账号", key="op_account")
+    c1, c2, c3 = st.columns(3)
+    target = accounts.get(acct.strip()) if acct else None
+    if acct and target is None:
+        st.caption("没有找到这个账号（可先在上方查找）。")
+    if target and c1.button("重置密码"):
+        try:
+            pw = auth.set_password(app, actor, target["id"])
+        except ServiceError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"{esc(target['姓名'])} 的新初始密码：{pw}（只显示一次；首次登录须修改）")
+    if target and c2.button("解除锁定"):
+        auth.unlock(app, actor, target["id"])
+        st.success("已解除锁定。")
+    if target and c3.button("停用账号"):
+        try:
+            roster.deactivate_person(app, actor, target["id"])
+        except ServiceError as exc:
+            st.error(str(exc))
+        else:
+            st.success("已停用（历史记录保留）。")
+
+with tab_units:
+    units = roster.list_units(app, actor)
+    st.dataframe(pd.DataFrame([{"单位": u.name, "类型": UNIT_KIND_LABELS.get(u.kind, u.kind),
+                                "演示数据": "是" if u.is_demo else ""} for u in units]),
+                 hide_index=True, use_container_width=True)
+    if actor.scope_unit_id is None:
+        with st.form("add_unit", clear_on_submit=True):
+            name = st.text_input("单位名称")
+            kind = st.selectbox("类型", list(UNIT_KIND_LABELS), format_func=lambda k: UNIT_KIND_LABELS[k])
+            if st.form_submit_button("添加单位"):
+                try:
+                    roster.add_unit(app, actor, name, kind)
+                except ServiceError as exc:
+                    st.error(str(exc))
+                else:
+                    flash(f"已添加单位：{name}")
+                    st.rerun()

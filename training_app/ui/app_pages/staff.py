@@ -1,0 +1,28 @@
+"""管理员账号 (admins): create coordinators (optionally limited to one unit) and admins."""
+
+import streamlit as st
+
+from training_app.services import auth, roster
+from training_app.services.common import ServiceError
+from training_app.ui.components.common import get_app, guard, show_flash, flash
+
+actor = guard("admin")
+app = get_app()
+st.title("管理员账号")
+show_flash()
+units = roster.list_units(app, actor)
+with st.form("new_staff", clear_on_submit=True):
+    account = st.text_input("账号")
+    name = st.text_input("姓名")
+    role = st.selectbox("角色", ["coordinator", "admin"], format_func=lambda r: {"coordinator": "培训管理员", "admin": "系统管理员"}[r])
+    scope = st.selectbox("管理范围", [None, *[u.id for u in units]],
+                         format_func=lambda i: "全区" if i is None else next(u.name for u in units if u.id == i))
+    password = st.text_input("初始密码", type="password")
+    if st.form_submit_button("创建账号", type="primary"):
+        try:
+            auth.create_staff(app, actor, account.strip(), name.strip(), role, password, scope_unit_id=scope, must_change=True)
+        except ServiceError as exc:
+            st.error(str(exc))
+        else:
+            flash(f"已创建账号 {account}，首次登录须修改密码。")
+            st.rerun()
