@@ -42,8 +42,12 @@ def practice_pool(app: App, *, law: str | None = None, topic: str | None = None)
     return sorted(qs, key=lambda q: q.id)
 
 
+STRONG_ACCURACY = 0.9
+
+
 def weak_laws(app: App, actor: Actor, *, limit: int = 3, min_answered: int = 3) -> list[tuple[str, float, int]]:
-    """我的薄弱点: (law slug, accuracy, answered) for the laws where this person's accuracy is lowest."""
+    """我的薄弱点: (law slug, accuracy, answered) for the laws where this person's accuracy is lowest
+    (at least `min_answered` answers, and below 90%: a law answered almost always right is not a weak point)."""
     require(actor, *LEARNERS)
     with read_session(app.engine) as s:
         stats = {k: list(v) for k, v in rs.practice_accuracy_by_law(s, actor.id).items()}
@@ -54,7 +58,8 @@ def weak_laws(app: App, actor: Actor, *, limit: int = 3, min_answered: int = 3) 
             entry = stats.setdefault(question.law, [0, 0])
             entry[0] += 1
             entry[1] += frac
-    rows = [(law, c / n, n) for law, (n, c) in stats.items() if n >= min_answered and law in app.bank.laws]
+    rows = [(law, c / n, n) for law, (n, c) in stats.items()
+            if n >= min_answered and law in app.bank.laws and c / n < STRONG_ACCURACY]
     rows.sort(key=lambda r: (r[1], -r[2]))
     return rows[:limit]
 
@@ -65,7 +70,7 @@ def practice_set(app: App, actor: Actor, *, law: str | None = None, topic: str |
     if weak:
         laws = [w[0] for w in weak_laws(app, actor)]
         if not laws:
-            raise ServiceError("答题记录还不够，暂时无法判断薄弱点；请先完成几组练习")
+            raise ServiceError("暂未发现薄弱点：需要在某部法律上至少答 3 题且正确率低于 90%；请先完成几组练习")
         pool = [q for q in app.bank.active_questions() if q.law in laws]
     else:
         pool = practice_pool(app, law=law, topic=topic)
