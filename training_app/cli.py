@@ -129,6 +129,8 @@ def cmd_bank_import(args, settings) -> int:
 def cmd_seed_demo(args, settings) -> int:
     from .services import demo
 
+    if not settings.demo_mode:
+        raise ConfigError("演示数据只能在演示环境中生成（设置 DEMO_MODE=1）；正式部署请用 create-admin 创建管理员并导入名册")
     app = _app(settings, migrate=True)
     if demo.is_seeded(app):
         if not args.reset:

@@ -15,11 +15,11 @@ from training_app.store.models import AuditLog, Person
 
 
 @pytest.fixture
-def people(sqlite_app):
-    units = make_units(sqlite_app)
-    coord = make_person(sqlite_app, "coord", role="coordinator", unit_id=units[0], name="管理员")
-    officer = make_person(sqlite_app, "LN00001", unit_id=units[0], name="王伟")
-    return sqlite_app, coord, officer
+def people(app):
+    units = make_units(app)
+    coord = make_person(app, "coord", role="coordinator", unit_id=units[0], name="管理员")
+    officer = make_person(app, "LN00001", unit_id=units[0], name="王伟")
+    return app, coord, officer
 
 
 def _events(app, event):

@@ -27,10 +27,10 @@ def csv_bytes(rows, header=HEADER, encoding="utf-8-sig") -> bytes:
 
 
 @pytest.fixture
-def setup(sqlite_app):
-    units = make_units(sqlite_app)
-    coordinator = make_person(sqlite_app, "coord", role="coordinator", unit_id=units[0], name="管理员")
-    return sqlite_app, coordinator, units
+def setup(app):
+    units = make_units(app)
+    coordinator = make_person(app, "coord", role="coordinator", unit_id=units[0], name="管理员")
+    return app, coordinator, units
 
 
 def _counts(app):

@@ -46,6 +46,54 @@ def purge_audit(app: App, actor: Actor, *, older_than_days: int | None = None, n
     return n
 
 
+def person_export(app: App, actor: Actor, person_id: int) -> bytes:
+    """Everything held about one person, as one workbook (admins only; the export is audited)."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    from ..store.models import (Answer, Assignment, Attempt, AuditLog, Campaign, Person, PracticeAnswer, ReviewCard,
+                                StudyMark, StudyTime, Unit, UserSession)
+    from .exports import workbook_bytes
+
+    require(actor, "admin")
+
+    def frame(rows, drop=()):
+        data = [{k: v for k, v in r.model_dump().items() if k not in drop} for r in rows]
+        for d in data:
+            for k, v in d.items():
+                if hasattr(v, "tzinfo") and v.tzinfo is not None:
+                    d[k] = v.replace(tzinfo=None)
+        return pd.DataFrame(data)
+
+    with read_session(app.engine) as s:
+        p = s.get(Person, person_id)
+        if p is None:
+            raise ServiceError("人员不存在")
+        unit = s.get(Unit, p.unit_id) if p.unit_id else None
+        attempts = s.execute(select(Attempt).where(Attempt.person_id == person_id)).scalars().all()
+        ids = [a.id for a in attempts]
+        sheets = {
+            "个人信息": frame([p], drop=("password_hash",)).assign(单位=unit.name if unit else ""),
+            "培训任务": frame(s.execute(select(Assignment).where(Assignment.person_id == person_id)).scalars().all()),
+            "考试记录": frame(attempts, drop=("paper",)),
+            "答题记录": frame(s.execute(select(Answer).where(Answer.attempt_id.in_(ids or [-1]))).scalars().all()),
+            "练习记录": frame(s.execute(select(PracticeAnswer).where(PracticeAnswer.person_id == person_id)).scalars().all()),
+            "错题本": frame(s.execute(select(ReviewCard).where(ReviewCard.person_id == person_id)).scalars().all(), drop=("card",)),
+            "学时": frame(s.execute(select(StudyTime).where(StudyTime.person_id == person_id)).scalars().all()),
+            "已学条文": frame(s.execute(select(StudyMark).where(StudyMark.person_id == person_id)).scalars().all()),
+            "登录会话": frame(s.execute(select(UserSession).where(UserSession.person_id == person_id)).scalars().all(),
+                          drop=("token_hash",)),
+            "审计记录": frame(s.execute(select(AuditLog).where(AuditLog.actor_id == person_id)).scalars().all()),
+        }
+        campaigns = {c.id: c.title for c in s.execute(select(Campaign)).scalars()}
+    if not sheets["考试记录"].empty:
+        sheets["考试记录"]["campaign"] = sheets["考试记录"]["campaign_id"].map(campaigns)
+    data = workbook_bytes(sheets)
+    with write_session(app.engine) as s:
+        audit.append(s, "person_export", actor_id=actor.id, actor=actor.account, obj=f"person:{person_id}")
+    return data
+
+
 def _sqlite_path(url: str) -> Path:
     u = make_url(url)
     if not u.drivername.startswith("sqlite") or not u.database or u.database == ":memory:":
@@ -75,10 +123,13 @@ def restore(settings: Settings, source: Path) -> None:
     dst_path = _sqlite_path(settings.database_url)
     if not source.is_file():
         raise ServiceError(f"备份文件不存在：{source}")
-    check = sqlite3.connect(str(source))
+    check = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     try:
         if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
             raise ServiceError("备份文件已损坏（integrity_check 未通过）")
+        check.execute("SELECT count(*) FROM attempt").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise ServiceError(f"备份文件不是本平台的有效数据库（{exc}）") from None
     finally:
         check.close()
     dispose_engines()
