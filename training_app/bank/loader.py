@@ -441,6 +441,10 @@ def _load_blueprint(path: Path, root: Path, laws, topics, issues) -> Blueprint |
             audience=aud, difficulty=tuple(sorted((int(k), int(v)) for k, v in diff.items() if k != LINE_KEY)),
             label=_text(sec.get("label")),
         ))
+    if any(sec.type == "any" for sec in sections):
+        values = {float(points.get(t, 1.0)) for t in QUESTION_TYPES}
+        if len(values) > 1:
+            issues.append(BankIssue(name, line, bid, "含 type: any 的组卷方案须给各题型相同的分值"))
     if len(issues) > before:
         return None
     return Blueprint(

@@ -196,7 +196,8 @@ class Blueprint:
     file: str = ""
 
     def points_for(self, qtype: str) -> float:
-        return dict(self.points).get(qtype, 1.0)
+        """Points of a question type ("any" sections need equal points for every type: the loader checks it)."""
+        return dict(self.points).get("single" if qtype == "any" else qtype, 1.0)
 
     @property
     def question_count(self) -> int:
