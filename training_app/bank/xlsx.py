@@ -36,7 +36,16 @@ from pathlib import Path
 import yaml
 
 from ..services.exports import neutralize
-from .loader import BankError, _checked_map, law_index, load_bank, load_must_know, parse_yaml, question_files
+from .loader import (
+    BankError,
+    _checked_map,
+    _strip,
+    law_index,
+    load_bank,
+    load_must_know,
+    parse_yaml,
+    question_files,
+)
 from .schema import LETTERS, TYPE_LABELS, BankIssue, LawEntry, article_heading, parse_article
 
 SHEET = "题库"
@@ -51,6 +60,7 @@ SRC_PARTS = ("法律", "条款", "原文")
 _SRC_RE = re.compile(r"^依据(\d+)(法律|条款|原文)$")
 _OPT_RE = re.compile(r"^选项([A-Z])$")
 REQUIRED = (C_ID, C_TYPE, C_STEM, C_ANSWER, C_EXPL, C_DIFF, C_FILE)
+_KNOWN = {*REQUIRED, C_TAGS, C_TOPICS, C_FLAW, C_FTOPIC, C_FCHECKED, C_QCHECKED}
 
 SECTION_PREFIX = "章节："
 _SECTION_PREFIXES = ("章节：", "章节:")
@@ -107,7 +117,7 @@ def _read_files(root: Path) -> list[tuple[str, dict]]:
         data = parse_yaml(path, root, issues)
         if data is None:
             continue
-        data = _strip_lines(data)
+        data = _strip(data)
         if not isinstance(data, dict) or not isinstance(data.get("questions"), list) \
                 or not all(isinstance(q, dict) for q in data["questions"]):
             issues.append(BankIssue(str(path.relative_to(root)), 1, "", "题目文件应为映射，并包含 questions: 列表（每题一个映射）"))
@@ -116,16 +126,6 @@ def _read_files(root: Path) -> list[tuple[str, dict]]:
     if issues:
         raise BankError(issues)
     return out
-
-
-def _strip_lines(value):
-    from .loader import LINE_KEY
-
-    if isinstance(value, dict):
-        return {k: _strip_lines(v) for k, v in value.items() if k != LINE_KEY}
-    if isinstance(value, list):
-        return [_strip_lines(v) for v in value]
-    return value
 
 
 def _laws(root: Path) -> tuple[dict[str, LawEntry], dict[str, str]]:
@@ -143,7 +143,7 @@ def _str(value) -> str:
 
 def _checked_cell(value, default_law: str | None, laws: dict[str, LawEntry]) -> str:
     mapping = _checked_map(value, default_law)
-    return "\n".join(f"{laws[k].short_title if k in laws else k}{SECTION_PREFIX[-1]}{v}" for k, v in mapping.items())
+    return "\n".join(f"{laws[k].short_title if k in laws else k}：{v}" for k, v in mapping.items())
 
 
 def _article_cell(src: dict, laws, index) -> str:
@@ -365,7 +365,7 @@ def _read_sheet(xlsx: Path) -> _Sheet:
                 continue
             values[title] = _cell_text(cell.value)
         row_no = cells[0].row
-        if not any(values.values()) and not formulas:
+        if not any(v for t, v in values.items() if _known(t)) and not formulas:
             continue
         for title in formulas:
             sheet.problems.append((row_no, f"“{title}”是公式，不是文字（以 = 开头的文字请在前面加英文单引号'）"))
@@ -374,6 +374,10 @@ def _read_sheet(xlsx: Path) -> _Sheet:
 
 
 # --- cells -> question file data ----------------------------------------------------------------
+
+def _known(title: str) -> bool:
+    return title in _KNOWN or bool(_SRC_RE.match(title) or _OPT_RE.match(title))
+
 
 def _split_list(text: str) -> list[str]:
     return [t.strip() for t in _LIST_SPLIT.split(text) if t.strip()]
@@ -442,8 +446,7 @@ def _question(cells: dict[str, str], laws, index) -> tuple[dict, list[str]]:
     if qtype is None:
         problems.append(f"题型应为 单选题、多选题 或 判断题，而不是 {label!r}")
     q["type"] = qtype or label
-    if cells.get(C_STEM) is not None:
-        q["stem"] = cells.get(C_STEM, "")
+    q["stem"] = cells.get(C_STEM, "")
     option_cols = sorted((m[1], c) for c in cells if (m := _OPT_RE.match(c)))
     options = [cells[c] for _, c in option_cols]
     while options and not options[-1]:
@@ -626,7 +629,8 @@ def import_xlsx(xlsx: Path, bank_dir: Path) -> int:
         for rel, f in files.items():
             text = _dump(f.data())
             if rel in existing:
-                old_rows = _rows_of_file(rel, existing[rel], laws, index)
+                old_rows = [{k: _cell_text(_escape(v)) for k, v in r.items()}  # as the sheet reads them
+                            for r in _rows_of_file(rel, existing[rel], laws, index)]
                 old = _group([(0, r) for r in old_rows], laws, index, [])
                 if rel in old and _key(old[rel].data()) == _key(f.data()):
                     continue
@@ -667,7 +671,7 @@ def _map_issues(issues: list[BankIssue], work: Path, files: dict[str, _File], ty
         def sub(m):
             row, rel, whole = locate(m[1], int(m[2]))
             return f"第 {row} 行" if row and not whole else f"{rel}:{m[2]}"
-        return re.sub(r"(\S+?\.ya?ml):(\d+)", sub, message)
+        return re.sub(r"([A-Za-z0-9_./\\-]+\.ya?ml):(\d+)", sub, message)
 
     out = []
     for issue in issues:

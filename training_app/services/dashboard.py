@@ -61,13 +61,18 @@ def units_table(app: App, actor: Actor, campaign_id: int, *, year: int | None = 
 
 def people(app: App, actor: Actor, campaign_id: int, *, unit_id: int | None = None, only: str | None = None,
            limit: int | None = None) -> list[dict]:
-    _campaign(app, actor, campaign_id)
+    """Per-person rows with this year's study hours (phones masked except for admins)."""
+    c = _campaign(app, actor, campaign_id)
     if unit_id is not None and not actor.can_see_unit(unit_id):
         raise PermissionDenied("无权查看该单位的人员")
     with read_session(app.engine) as s:
         rows = dq.people(s, campaign_id, unit_id=unit_id, only=only, scope_unit_id=actor.scope_unit_id, limit=limit)
+        hours = dq.study_seconds_by_person(s, date(c.year, 1, 1), date(c.year, 12, 31),
+                                           person_ids=[r["person_id"] for r in rows]) if rows else {}
     for r in rows:
         r["phone"] = r["phone"] if actor.role == "admin" else mask_phone(r["phone"])
+        r["study_hours"] = round(hours.get(r["person_id"], 0) / 3600, 1)
+        r["study_target_met"] = r["study_hours"] >= app.settings.study_hours_target
     return rows
 
 

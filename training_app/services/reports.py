@@ -66,7 +66,8 @@ def _frames(app: App, actor: Actor, campaign_id: int) -> dict[str, pd.DataFrame]
                           for u in rep["by_unit"]])
     people = dashboard.people(app, actor, campaign_id)
     detail = pd.DataFrame([{"单位": p["unit"], "姓名": p["name"], "执法证号/账号": p["account"], "职务": p["title"],
-                            "手机": p["phone"], "状态": p["status"], "作答次数": p["attempts"], "成绩": p["grade"]}
+                            "手机": p["phone"], "状态": p["status"], "作答次数": p["attempts"], "成绩": p["grade"],
+                            "本年学时": p["study_hours"], "学时达标": "是" if p["study_target_met"] else "否"}
                            for p in people])
     todo = [p for p in people if not p["passed"]]
     todo.sort(key=lambda p: (p["unit"] or "", STATUS_ORDER[p["status"]]))

@@ -46,7 +46,7 @@ drill = st.selectbox("查看单位人员", [None, *unit_ids], index=(unit_ids.in
 if drill is not None:
     people = dashboard.people(app, actor, campaign.id, unit_id=drill)
     st.dataframe(pd.DataFrame([{"姓名": p["name"], "账号": p["account"], "职务": p["title"], "手机": p["phone"],
-                                "状态": p["status"], "成绩": p["grade"]} for p in people]),
+                                "状态": p["status"], "成绩": p["grade"], "本年学时": p["study_hours"]} for p in people]),
                  hide_index=True, use_container_width=True)
 
 st.subheader("督办清单")
