@@ -471,3 +471,15 @@ def open_sidebar_page(page, title: str) -> None:
         nav.wait_for(state="visible")
     link = nav.get_by_role("link").filter(has_text=re.compile(rf"{re.escape(title)}$"))
     act(page, link.first.click)
+
+
+def close_page_not_found(page) -> bool:
+    """Close Streamlit's "Page not found" modal if it is shown (see test_reload_keeps_the_page_without_an_error:
+    reloading any page but the main one while logged out shows it over the login form). Returns whether it was."""
+    wait_idle(page)
+    dialog = page.get_by_role("dialog").filter(has_text="Page not found")
+    if dialog.count() == 0:
+        return False
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="detached")
+    return True
