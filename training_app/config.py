@@ -85,10 +85,11 @@ class Settings:
     db_pool_size: int = 5
     db_max_overflow: int = 10
     sqlite_busy_timeout_ms: int = 30000
-    integrity_fast_median_seconds: float = 3.0
+    integrity_fast_median_seconds: float = 4.0
     integrity_fast_min_score: float = 0.8
-    integrity_copy_min_run: int = 15
-    integrity_copy_min_wrong: int = 5
+    integrity_copy_min_common: int = 8
+    integrity_copy_min_share: float = 0.9
+    integrity_copy_min_wrong: int = 4
     integrity_copy_window_minutes: int = 30
     extra: dict = field(default_factory=dict)
 
@@ -138,10 +139,11 @@ def load_settings(env: dict | None = None, cwd: Path | None = None) -> Settings:
         db_pool_size=_int(env, "DB_POOL_SIZE", 5),
         db_max_overflow=_int(env, "DB_MAX_OVERFLOW", 10),
         sqlite_busy_timeout_ms=_int(env, "SQLITE_BUSY_TIMEOUT_MS", 30000),
-        integrity_fast_median_seconds=_float(env, "INTEGRITY_FAST_MEDIAN_SECONDS", 3.0),
+        integrity_fast_median_seconds=_float(env, "INTEGRITY_FAST_MEDIAN_SECONDS", 4.0),
         integrity_fast_min_score=_float(env, "INTEGRITY_FAST_MIN_SCORE", 0.8),
-        integrity_copy_min_run=_int(env, "INTEGRITY_COPY_MIN_RUN", 15),
-        integrity_copy_min_wrong=_int(env, "INTEGRITY_COPY_MIN_WRONG", 5),
+        integrity_copy_min_common=_int(env, "INTEGRITY_COPY_MIN_COMMON", 8),
+        integrity_copy_min_share=_float(env, "INTEGRITY_COPY_MIN_SHARE", 0.9),
+        integrity_copy_min_wrong=_int(env, "INTEGRITY_COPY_MIN_WRONG", 4),
         integrity_copy_window_minutes=_int(env, "INTEGRITY_COPY_WINDOW_MINUTES", 30),
     )
 

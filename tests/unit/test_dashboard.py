@@ -113,7 +113,7 @@ def test_workbook_sheets_and_formula_neutralised(app):
     import io
 
     wb = openpyxl.load_workbook(io.BytesIO(data))
-    assert wb.sheetnames == ["汇总", "按单位", "人员明细", "督办清单", "试题分析"]
+    assert wb.sheetnames == ["汇总", "按单位", "人员明细", "督办清单", "试题分析", "诚信提示"]
     cells = [c.value for row in wb["人员明细"].iter_rows() for c in row]
     assert "'=HYPERLINK(\"http://x\")" in cells
     assert "138****0001" in cells and "13812340001" not in cells  # masked for a coordinator

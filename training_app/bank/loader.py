@@ -109,11 +109,11 @@ def _qid_near(text: str, line: int) -> str:
     return ""
 
 
-def _strip(value):
+def strip_lines(value):
     if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items() if k != LINE_KEY}
+        return {k: strip_lines(v) for k, v in value.items() if k != LINE_KEY}
     if isinstance(value, list):
-        return [_strip(v) for v in value]
+        return [strip_lines(v) for v in value]
     return value
 
 
@@ -272,7 +272,7 @@ def _parse_sources(q: dict, name: str, line: int, qid: str, laws, index, issues)
     return out
 
 
-def _checked_map(value, default_law: str | None) -> dict[str, str]:
+def checked_map(value, default_law: str | None) -> dict[str, str]:
     if isinstance(value, dict):
         return {str(k): str(v).strip() for k, v in value.items() if k != LINE_KEY}
     if isinstance(value, str | int | float) and default_law:
@@ -339,7 +339,7 @@ def _parse_question(q, name: str, file_ctx: dict, laws, index, topics, issues) -
             issues.append(BankIssue(name, line, qid, f"未知专题 {t!r}（专题列在 must_know.yaml 的 topics 中）"))
     sources = _parse_sources(q, name, line, qid, laws, index, issues)
     checked = dict(file_ctx.get("checked_against", {}))
-    checked.update(_checked_map(q.get("checked_against"), sources[0].law_slug if sources else None))
+    checked.update(checked_map(q.get("checked_against"), sources[0].law_slug if sources else None))
     for slug in dict.fromkeys(s.law_slug for s in sources):
         if slug not in checked:
             issues.append(BankIssue(name, line, qid, f"未记录核对所依据的《{laws[slug].short_title}》版本（checked_against）"))
@@ -375,7 +375,7 @@ def _load_question_file(path: Path, root: Path, laws, index, topics, issues) -> 
             issues.append(BankIssue(name, 1, "", f"文件头的 topic: {topic!r} 不是已定义的专题"))
             return []
         ctx["topic"] = topic
-    ctx["checked_against"] = _checked_map(data.get("checked_against"), law)
+    ctx["checked_against"] = checked_map(data.get("checked_against"), law)
     out = []
     for q in data["questions"]:
         parsed = _parse_question(q, name, ctx, laws, index, topics, issues)

@@ -35,11 +35,11 @@ from pathlib import Path
 
 import yaml
 
-from ..services.exports import neutralize
+from ..textsafe import neutralize
 from .loader import (
     BankError,
-    _checked_map,
-    _strip,
+    checked_map,
+    strip_lines,
     law_index,
     load_bank,
     load_must_know,
@@ -114,10 +114,13 @@ def _read_files(root: Path) -> list[tuple[str, dict]]:
     issues: list[BankIssue] = []
     out = []
     for path in question_files(root):
-        data = parse_yaml(path, root, issues)
-        if data is None:
-            continue
-        data = _strip(data)
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
+        except (yaml.YAMLError, UnicodeDecodeError):
+            data = parse_yaml(path, root, issues)  # names the problem with its line
+            if data is None:
+                continue
+            data = strip_lines(data)
         if not isinstance(data, dict) or not isinstance(data.get("questions"), list) \
                 or not all(isinstance(q, dict) for q in data["questions"]):
             issues.append(BankIssue(str(path.relative_to(root)), 1, "", "题目文件应为映射，并包含 questions: 列表（每题一个映射）"))
@@ -142,7 +145,7 @@ def _str(value) -> str:
 
 
 def _checked_cell(value, default_law: str | None, laws: dict[str, LawEntry]) -> str:
-    mapping = _checked_map(value, default_law)
+    mapping = checked_map(value, default_law)
     return "\n".join(f"{laws[k].short_title if k in laws else k}：{v}" for k, v in mapping.items())
 
 
@@ -156,8 +159,19 @@ def _article_cell(src: dict, laws, index) -> str:
     if src.get("section") is not None:
         text = _str(src["section"])
         by_section = slug is not None and laws[slug].cited_by == "section"
-        return text if by_section and not text.startswith(_SECTION_PREFIXES) else SECTION_PREFIX + text
+        # plain only where the import reads it back as this section: a law cited by section, and text that
+        # reads neither as an article nor as an explicit section
+        return text if by_section and not _is_article(text) and not text.startswith(_SECTION_PREFIXES) \
+            else SECTION_PREFIX + text
     return ""
+
+
+def _is_article(text: str) -> bool:
+    try:
+        parse_article(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _answer_cell(qtype, raw) -> str:
@@ -422,7 +436,7 @@ def _parse_source(law: str, where: str, quote: str, laws, index) -> dict:
     if where:
         if where.startswith(_SECTION_PREFIXES):
             src["section"] = where[len(SECTION_PREFIX):].strip()
-        elif slug is not None and laws[slug].cited_by == "section":
+        elif slug is not None and laws[slug].cited_by == "section" and not _is_article(where):
             src["section"] = where
         else:
             try:
@@ -627,14 +641,13 @@ def import_xlsx(xlsx: Path, bank_dir: Path) -> int:
         shutil.copytree(root, work)
         changed: dict[str, str] = {}
         for rel, f in files.items():
-            text = _dump(f.data())
             if rel in existing:
                 old_rows = [{k: _cell_text(_escape(v)) for k, v in r.items()}  # as the sheet reads them
                             for r in _rows_of_file(rel, existing[rel], laws, index)]
                 old = _group([(0, r) for r in old_rows], laws, index, [])
                 if rel in old and _key(old[rel].data()) == _key(f.data()):
                     continue
-            changed[rel] = text
+            changed[rel] = _dump(f.data())
         for rel, data in existing.items():  # every question of a file moved elsewhere: keep the header only
             if rel not in files and data["questions"]:
                 changed[rel] = _dump({k: (_FlowMap(v) if isinstance(v, dict) else v)
@@ -690,6 +703,8 @@ def _map_issues(issues: list[BankIssue], work: Path, files: dict[str, _File], ty
 
 def _write(root: Path, contents: dict[str, bytes]) -> None:
     """Replace each file atomically; if the bank then fails to load, put every file back as it was."""
+    if not contents:
+        return
     before = {rel: (root / rel).read_bytes() if (root / rel).exists() else None for rel in contents}
     try:
         for rel, data in contents.items():

@@ -37,25 +37,32 @@ class AnswerRefused(ServiceError):
 
 # --- the frozen paper, cached per attempt (it never changes once written) ------------------------
 
-_paper_cache: OrderedDict[int, list[dict]] = OrderedDict()
+_paper_cache: OrderedDict[tuple[str, int], list[dict]] = OrderedDict()
 _paper_lock = Lock()
 _PAPER_CACHE_SIZE = 4096
 
 
-def _paper(attempt_id: int, raw: str | None = None) -> list[dict] | None:
+def _paper(db: str, attempt_id: int, raw: str | None = None) -> list[dict] | None:
+    """The parsed paper of an attempt in database `db` (its URL): cached, since a paper never changes
+    once written (a regrade evicts it)."""
+    key = (db, attempt_id)
     with _paper_lock:
-        slots = _paper_cache.get(attempt_id)
+        slots = _paper_cache.get(key)
         if slots is not None:
-            _paper_cache.move_to_end(attempt_id)
+            _paper_cache.move_to_end(key)
             return slots
     if raw is None:
         return None
     slots = json.loads(raw)
     with _paper_lock:
-        _paper_cache[attempt_id] = slots
+        _paper_cache[key] = slots
         while len(_paper_cache) > _PAPER_CACHE_SIZE:
             _paper_cache.popitem(last=False)
     return slots
+
+
+def _db(app: App) -> str:
+    return str(app.engine.url)
 
 
 def freeze_paper(app: App, blueprint_id: str, seed: int) -> list[dict]:
@@ -137,7 +144,7 @@ def start_attempt(app: App, actor: Actor, campaign_id: int, *, now: datetime | N
         if current is None:
             raise ServiceError("考试机会已用完或考试已开始，请刷新页面") from None
         return StartResult(current.id, resumed=True)
-    _paper(attempt_id, raw)
+    _paper(_db(app), attempt_id, raw)
     log.info("attempt %s started (campaign %s, person %s)", attempt_id, campaign_id, actor.id)
     return StartResult(attempt_id, resumed=False)
 
@@ -155,7 +162,7 @@ def save_answer(app: App, actor: Actor, attempt_id: int, slot: int, response: st
     now = now or deadlines.utcnow()
     seconds = max(0.0, min(float(seconds or 0.0), 3600.0))
     with write_session(app.engine) as s:
-        cached = _paper(attempt_id)
+        cached = _paper(_db(app), attempt_id)
         row = q.attempt_state(s, attempt_id) if cached is not None else q.lock_attempt(s, attempt_id)
         if row is None:
             raise NotFound("考试记录不存在")
@@ -165,7 +172,7 @@ def save_answer(app: App, actor: Actor, attempt_id: int, slot: int, response: st
             raise AnswerRefused(_refusal(row.state))
         if deadlines.is_past(row.deadline_at, now):
             raise AnswerRefused("已超过考试截止时间，答案未保存；系统将按已保存的答案评分")
-        slots = cached if cached is not None else _paper(attempt_id, row.paper)
+        slots = cached if cached is not None else _paper(_db(app), attempt_id, row.paper)
         if not 1 <= slot <= len(slots):
             raise ServiceError("题号不存在")
         spec = slots[slot - 1]
@@ -188,7 +195,7 @@ def set_flag(app: App, actor: Actor, attempt_id: int, slot: int, flagged: bool, 
             raise PermissionDenied("不能修改他人的答卷")
         if row.state != "in_progress" or deadlines.is_past(row.deadline_at, now):
             raise AnswerRefused(_refusal(row.state))
-        slots = _paper(attempt_id, row.paper)
+        slots = _paper(_db(app), attempt_id, row.paper)
         if not 1 <= slot <= len(slots):
             raise ServiceError("题号不存在")
         q.set_flag(s, attempt_id=attempt_id, slot=slot, question_id=slots[slot - 1]["qid"], flagged=flagged, now=now)
@@ -208,7 +215,7 @@ class Result:
 
 
 def _grade_in_session(s, attempt: Attempt, campaign: Campaign, now: datetime) -> Result:
-    slots = _paper(attempt.id, attempt.paper)
+    slots = _paper(str(s.get_bind().url), attempt.id, attempt.paper)
     answers = {a.slot: a for a in q.answers_of(s, attempt.id)}
     fractions: dict[int, float] = {}
     earned: dict[int, float] = {}
@@ -361,7 +368,7 @@ def attempt_view(app: App, actor: Actor, attempt_id: int, *, now: datetime | Non
 
 
 def _build_view(app: App, attempt: Attempt, campaign: Campaign, answers: dict, now: datetime) -> AttemptView:
-    slots = _paper(attempt.id, attempt.paper)
+    slots = _paper(_db(app), attempt.id, attempt.paper)
     show_review = attempt.state == "finished" and review_open(campaign, now)
     views = []
     for spec in slots:
@@ -414,7 +421,7 @@ def sync_exam_cards(app: App, actor: Actor, *, now: datetime | None = None) -> i
             campaign = s.get(Campaign, attempt.campaign_id)
             if not review_open(campaign, now):
                 continue
-            slots = _paper(attempt.id, attempt.paper)
+            slots = _paper(_db(app), attempt.id, attempt.paper)
             answers = {a.slot: a for a in q.answers_of(s, attempt.id)}
             fractions = {spec["slot"]: scoring.fraction(spec["type"], spec["key"],
                                                         answers[spec["slot"]].response if spec["slot"] in answers else None,
@@ -434,10 +441,10 @@ def open_attempt_for(app: App, actor: Actor) -> int | None:
 
 def slot_order(app: App, attempt_id: int, slot: int) -> tuple[int, ...]:
     """The option order of one slot (from the frozen paper)."""
-    slots = _paper(attempt_id)
+    slots = _paper(_db(app), attempt_id)
     if slots is None:
         with read_session(app.engine) as s:
-            slots = _paper(attempt_id, s.get(Attempt, attempt_id).paper)
+            slots = _paper(_db(app), attempt_id, s.get(Attempt, attempt_id).paper)
     spec = slots[slot - 1]
     return tuple(spec["order"]) if spec["type"] != "judge" else (0, 1)
 
@@ -455,3 +462,90 @@ def my_results(app: App, actor: Actor) -> list[dict]:
                          "finished_at": deadlines.as_utc(a.finished_at), "percent": a.percent, "passed": a.passed,
                          "finished_by": a.finished_by, "review_open": review_open(c, deadlines.utcnow())})
     return rows
+
+
+# --- regrade -------------------------------------------------------------------------------------
+
+@dataclass
+class RegradeResult:
+    attempts: int
+    changed_questions: list[str]
+    changed_scores: int
+    now_failed: int
+
+
+def regrade_campaign(app: App, actor: Actor, campaign_id: int, *, now: datetime | None = None) -> RegradeResult:
+    """After a question was corrected in the bank: regrade every finished attempt with the current keys of
+    the questions whose content changed, recompute each result, the summaries and item statistics.
+    A pass that becomes a fail invalidates the certificate (certificates check the result)."""
+    from ..store import audit as audit_store
+    from ..store.models import Assignment, ItemStat, UnitLawStat
+    from sqlalchemy import delete, select
+
+    require(actor, "coordinator", "admin")
+    now = now or deadlines.utcnow()
+    changed_q: set[str] = set()
+    changed_scores = 0
+    now_failed = 0
+    with write_session(app.engine) as s:
+        campaign = s.get(Campaign, campaign_id)
+        if campaign is None:
+            raise NotFound("培训任务不存在")
+        attempts = list(s.execute(select(Attempt).where(Attempt.campaign_id == campaign_id, Attempt.state == "finished")
+                                  .order_by(Attempt.assignment_id, Attempt.number)).scalars())
+        s.execute(delete(ItemStat).where(ItemStat.campaign_id == campaign_id))
+        s.execute(delete(UnitLawStat).where(UnitLawStat.campaign_id == campaign_id))
+        by_assignment: dict[int, list[float]] = {}
+        for attempt in attempts:
+            slots = json.loads(attempt.paper)
+            for spec in slots:
+                question = app.bank.questions.get(spec["qid"])
+                if question is not None and question.content_hash != spec["hash"] and question.type == spec["type"] \
+                        and len(question.options) == spec["n"]:
+                    spec["key"], spec["hash"], spec["law"] = question.answer, question.content_hash, question.law
+                    changed_q.add(spec["qid"])
+            attempt.paper = json.dumps(slots, ensure_ascii=False, separators=(",", ":"))
+            with _paper_lock:
+                _paper_cache.pop((_db(app), attempt.id), None)
+            answers = {a.slot: a for a in q.answers_of(s, attempt.id)}
+            fractions = {spec["slot"]: scoring.fraction(spec["type"], spec["key"],
+                                                        answers[spec["slot"]].response if spec["slot"] in answers else None,
+                                                        partial=attempt.partial_credit) for spec in slots}
+            earned = {spec["slot"]: round(spec["points"] * fractions[spec["slot"]], 4) for spec in slots}
+            score = round(sum(earned.values()), 4)
+            if score != attempt.score:
+                changed_scores += 1
+            attempt.score = score
+            attempt.percent = scoring.to_percent(score, attempt.max_score)
+            attempt.passed = scoring.passed(score, attempt.max_score, campaign.pass_mark)
+            s.add(attempt)
+            q.store_grades(s, attempt.id, {slot: f for slot, f in fractions.items() if slot in answers})
+            rows, per_law = [], {}
+            for spec in slots:
+                a = answers.get(spec["slot"])
+                response = a.response if a else None
+                opts = [] if not response else [(LETTERS.index(ch) if ch in LETTERS else (0 if ch == "T" else 1))
+                                                for ch in response]
+                rows.append({"question_id": spec["qid"], "x": fractions[spec["slot"]],
+                             "y": score - earned[spec["slot"]], "opts": opts})
+                n, c = per_law.get(spec["law"], (0, 0.0))
+                per_law[spec["law"]] = (n + 1, c + fractions[spec["slot"]])
+            s.flush()
+            q.add_item_stats(s, campaign_id, rows)
+            assignment = s.get(Assignment, attempt.assignment_id)
+            q.add_unit_law_stats(s, campaign_id, assignment.unit_id, per_law)
+            by_assignment.setdefault(attempt.assignment_id, []).append(attempt.percent)
+        for assignment_id, percents in by_assignment.items():
+            a = s.get(Assignment, assignment_id)
+            grade = scoring.combine_scores(percents, campaign.grading_method)
+            passed = grade is not None and grade + 1e-9 >= campaign.pass_mark
+            if a.passed and not passed:
+                now_failed += 1
+            a.grade, a.passed = grade, passed
+            if passed and a.passed_at is None:
+                a.passed_at = now
+            s.add(a)
+        audit_store.append(s, "regrade", actor_id=actor.id, actor=actor.account, obj=f"campaign:{campaign_id}",
+                           detail={"attempts": len(attempts), "questions": sorted(changed_q),
+                                   "changed_scores": changed_scores, "now_failed": now_failed})
+    return RegradeResult(len(attempts), sorted(changed_q), changed_scores, now_failed)

@@ -7,15 +7,10 @@ import re
 
 import pandas as pd
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from ..textsafe import FORMULA_START as _FORMULA_START  # noqa: F401 - re-exported
+from ..textsafe import neutralize
+
 _PHONE = re.compile(r"^(\d{3})\d{4}(\d{4})$")
-
-
-def neutralize(value):
-    """A text cell that a spreadsheet would read as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def neutralize_frame(df: pd.DataFrame) -> pd.DataFrame:

@@ -78,7 +78,21 @@ def _frames(app: App, actor: Actor, campaign_id: int) -> dict[str, pd.DataFrame]
                            "区分度": None if i.discrimination is None else round(i.discrimination, 3),
                            "选项分布": "；".join(f"{label} {n}" for label, n, _key in i.options) + f"；未答 {i.blank}",
                            "提示": "、".join(i.flags)} for i in dashboard.item_analysis(app, actor, campaign_id)])
-    return {"汇总": summary, "按单位": units, "人员明细": detail, "督办清单": supervise, "试题分析": items}
+    from . import integrity
+
+    flags = pd.DataFrame([{"类型": f.label, "姓名": f.person, "账号": f.account, "单位": f.unit, "关联人员": f.other,
+                           "状态": "已排除：" + f.dismiss_reason if f.dismissed else "待核实",
+                           "依据": _evidence_text(f)} for f in integrity.flags(app, actor, campaign_id, include_dismissed=True)])
+    return {"汇总": summary, "按单位": units, "人员明细": detail, "督办清单": supervise, "试题分析": items, "诚信提示": flags}
+
+
+def _evidence_text(f) -> str:
+    ev = f.evidence
+    if f.kind == "fast":
+        return f"作答间隔中位数 {ev['median_seconds']} 秒，得分 {ev['percent']}"
+    if f.kind == "copy":
+        return f"共同题目 {ev['common']}，相同答案 {ev['identical']}，相同错误答案 {ev['identical_wrong']}"
+    return f"{ev['clients']} 个浏览器交替作答 {ev['switches']} 次"
 
 
 def campaign_workbook(app: App, actor: Actor, campaign_id: int) -> bytes:

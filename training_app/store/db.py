@@ -60,8 +60,11 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, busy_ti
         u = make_url(url)
         if u.database and u.database != ":memory:":
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False,
-                                                             "timeout": busy_timeout_ms / 1000})
+        # Connections to a SQLite file are cheap and writers queue on the database lock (busy_timeout), not on
+        # the pool: allow many, so a burst of sessions never times out waiting for a pooled connection.
+        engine = create_engine(url, echo=echo, pool_size=max(pool_size, 10), max_overflow=max(max_overflow, 200),
+                               pool_timeout=120, connect_args={"check_same_thread": False,
+                                                               "timeout": busy_timeout_ms / 1000})
         _sqlite_setup(engine, busy_timeout_ms)
         return engine
     return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,

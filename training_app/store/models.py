@@ -276,3 +276,34 @@ class AuditLog(SQLModel, table=True):
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(default="", max_length=64)
+
+
+class Certificate(SQLModel, table=True):
+    """A 合格证书. The verification code is an HMAC of the serial under APP_SECRET: it is not stored."""
+
+    __table_args__ = (UniqueConstraint("person_id", "campaign_id", name="uq_certificate_person_campaign"),)
+    id: int | None = Field(default=None, primary_key=True)
+    serial: str = Field(max_length=40, unique=True, index=True)
+    person_id: int = Field(foreign_key="person.id")
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    score: float = 0.0
+    issued_at: datetime = _ts(default_factory=utcnow)
+    revoked_at: datetime | None = _ts(default=None)
+    revoke_reason: str | None = Field(default=None, max_length=200)
+
+
+class IntegrityFlag(SQLModel, table=True):
+    """An exam integrity signal for a coordinator to look at (never an automatic punishment)."""
+
+    __tablename__ = "integrity_flag"
+    __table_args__ = (UniqueConstraint("attempt_id", "kind", "other_attempt_id", name="uq_integrity_flag"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    attempt_id: int = Field(foreign_key="attempt.id")
+    kind: str = Field(max_length=20)  # fast | copy | multi_browser
+    other_attempt_id: int = Field(default=0)  # the paired attempt for "copy"; 0 otherwise
+    evidence: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    created_at: datetime = _ts(default_factory=utcnow)
+    dismissed_at: datetime | None = _ts(default=None)
+    dismissed_by: int | None = Field(default=None, foreign_key="person.id")
+    dismiss_reason: str | None = Field(default=None, max_length=500)

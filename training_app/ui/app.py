@@ -22,6 +22,7 @@ from training_app.ui.components.nav import page
 st.set_page_config(page_title="法治培训与考试平台", page_icon="⚖️", layout="centered",
                    initial_sidebar_state="auto")
 st.session_state["_run_id"] = uuid.uuid4().hex
+st.session_state.setdefault("_client_id", uuid.uuid4().hex[:16])  # this browser session (integrity signals)
 
 try:
     app = get_app()
@@ -35,11 +36,13 @@ except DatabaseUnavailable as exc:
 
 actor = current_actor()
 if actor is None:
-    nav = st.navigation([page("login", "登录", ":material/login:", default=True)], position="hidden")
+    nav = st.navigation([page("login", "登录", ":material/login:", default=True),
+                         page("verify", "证书查验", ":material/verified:")], position="hidden")
 elif st.session_state.get("must_change_password"):
     nav = st.navigation([page("account", "修改密码", ":material/key:", default=True)], position="hidden")
 else:
-    account = [page("account", "账号与密码", ":material/key:"), page("logout", "退出登录", ":material/logout:")]
+    account = [page("account", "账号与密码", ":material/key:"), page("verify", "证书查验", ":material/verified:"),
+               page("logout", "退出登录", ":material/logout:")]
     if actor.role in ("officer", "leader"):
         pages = {
             "学习与考试": [page("home", "我的学习", ":material/home:", default=True),
@@ -56,6 +59,7 @@ else:
                         page("campaigns", "培训任务", ":material/assignment:"),
                         page("roster", "人员名册", ":material/groups:"),
                         page("items", "试题分析", ":material/analytics:"),
+                        page("integrity", "考试诚信", ":material/gpp_maybe:"),
                         page("reports", "导出与年报", ":material/download:")],
             "账号": account,
         }

@@ -36,6 +36,12 @@ for c in existing:
             n = campaigns.close(app, actor, c.id)
             flash(f"任务已结束；{n} 份进行中的答卷已按已保存的答案评分。")
             st.rerun()
+        if c.status != "draft" and cols[2].button("重新评分", key=f"regrade_{c.id}",
+                                                  help="题库更正某题答案后，按现行答案重新评定已交答卷"):
+            r = campaigns.regrade_campaign(app, actor, c.id)
+            flash(f"已重新评分 {r.attempts} 份答卷：更正的题目 {len(r.changed_questions)} 道，成绩变化 {r.changed_scores} 份，"
+                  f"由合格变为不合格 {r.now_failed} 人（其合格证书随之失效）。")
+            st.rerun()
         if c.status == "published":
             with st.form(f"extend_{c.id}"):
                 st.markdown("**延期**（为个人或单位延长截止时间）")

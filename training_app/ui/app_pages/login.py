@@ -27,3 +27,9 @@ if submitted:
         st.session_state["must_change_password"] = result.must_change_password or result.password_expired
         st.session_state.pop("_actor_run", None)
         st.rerun()
+
+st.divider()
+if st.button("证书查验（无需登录）", key="go_verify"):
+    from training_app.ui.components.nav import goto
+
+    goto("verify")

@@ -24,3 +24,28 @@ wb = st.session_state.get("_workbook")
 if wb and wb[0] == campaign.id:
     st.download_button("下载工作簿（.xlsx）", wb[1], file_name=f"培训任务{campaign.id}_统计.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+st.subheader("合格证书")
+from training_app.services import certificates, roster  # noqa: E402
+
+units = roster.list_units(app, actor)
+unit = st.selectbox("范围", [None, *[u.id for u in units]],
+                    format_func=lambda i: "全部合格人员" if i is None else next(u.name for u in units if u.id == i))
+if st.button("生成合格证书 ZIP"):
+    with st.spinner("正在生成证书……"):
+        n, data = certificates.certificates_zip(app, actor, campaign.id, unit_id=unit)
+    st.session_state["_cert_zip"] = (campaign.id, unit, n, data)
+z = st.session_state.get("_cert_zip")
+if z and z[0] == campaign.id and z[1] == unit:
+    st.download_button(f"下载 {z[2]} 份合格证书（ZIP）", z[3], file_name=f"合格证书_{campaign.id}.zip", mime="application/zip")
+with st.form("revoke"):
+    st.markdown("**撤销证书**")
+    serial = st.text_input("证书编号")
+    reason = st.text_input("撤销原因")
+    if st.form_submit_button("撤销"):
+        try:
+            certificates.revoke(app, actor, serial.strip(), reason)
+        except Exception as exc:  # noqa: BLE001 - a ServiceError or NotFound: shown to the coordinator
+            st.error(str(exc))
+        else:
+            st.success("证书已撤销。")

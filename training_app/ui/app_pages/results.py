@@ -3,7 +3,7 @@ the right one, the explanation and the 法律依据."""
 
 import streamlit as st
 
-from training_app.services import exams
+from training_app.services import campaigns, certificates, exams
 from training_app.services.common import ServiceError
 from training_app.ui.components.common import esc, fmt_dt, get_app, guard
 from training_app.ui.components.quiz import show_sources
@@ -36,6 +36,14 @@ try:
 except ServiceError as exc:
     st.error(str(exc))
     st.stop()
+
+mine = next((e for e in campaigns.my_exams(app, actor) if e.campaign_id == view.campaign_id), None)
+if mine and mine.passed:
+    if st.button("生成合格证书（PDF）", key="make_cert"):
+        st.session_state["_cert"] = (view.campaign_id, *certificates.my_certificate_pdf(app, actor, view.campaign_id))
+    cert = st.session_state.get("_cert")
+    if cert and cert[0] == view.campaign_id:
+        st.download_button("下载合格证书", cert[2], file_name=cert[1], mime="application/pdf", type="primary")
 
 c1, c2, c3 = st.columns(3)
 c1.metric("得分", f"{view.percent:.1f}")
