@@ -6,7 +6,7 @@ from tests.ui.conftest import run_page
 from tests.ui.test_officer_pages import texts
 from training_app.services import exams
 
-STAFF_PAGES = ["dashboard", "campaigns", "roster", "items", "reports"]
+STAFF_PAGES = ["dashboard", "campaigns", "roster", "items", "integrity", "reports"]
 ADMIN_PAGES = ["audit", "staff"]
 
 
@@ -23,7 +23,7 @@ def test_coordinator_pages_render(ui_env, page):
     _with_results(ui_env)
     at = run_page(ui_env, ui_env["coordinator"], page)
     assert not at.exception, at.exception
-    assert at.title[0].value in {"完成情况", "培训任务", "人员名册", "试题分析", "导出与年报"}
+    assert at.title[0].value in {"完成情况", "培训任务", "人员名册", "试题分析", "考试诚信", "导出与年报"}
 
 
 def test_dashboard_numbers(ui_env):
@@ -68,3 +68,29 @@ def test_page_guard_refuses_by_itself(ui_env):
         assert not at.exception
         assert at.error and "无权访问" in at.error[0].value
         assert not at.title  # nothing of the page was drawn
+
+
+def test_verify_page_needs_no_login(ui_env):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.ui.conftest import APP_FILE
+    from training_app.services import certificates
+
+    app = ui_env["app"]
+    o = ui_env["officers"][0]
+    aid = exams.start_attempt(app, o, ui_env["campaign"], seed=3).attempt_id
+    for qv in exams.attempt_view(app, o, aid).questions:
+        exams.save_answer(app, o, aid, qv.slot, app.bank.questions[qv.qid].answer)
+    exams.submit_attempt(app, o, aid)
+    info = certificates.issue(app, o, ui_env["campaign"])
+    at = AppTest.from_file(APP_FILE, default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/verify.py").run()
+    assert at.title[0].value == "证书查验"
+    at.text_input[0].input(info.serial)
+    at.text_input[1].input("WRONG-CODE1")
+    at.button[0].click().run()
+    assert "未查到" in at.error[0].value and o.name not in texts(at)
+    at.text_input[1].input(info.code)
+    at.button[0].click().run()
+    assert "真实有效" in at.success[0].value and o.name in texts(at)
