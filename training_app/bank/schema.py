@@ -228,6 +228,8 @@ class Bank:
     fingerprint: str = ""
     by_law: dict[str, tuple[str, ...]] = field(default_factory=dict)
     by_topic: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Section pools computed once per bank object (engine.paper.section_pool): the bank never changes in place.
+    pool_cache: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def active_questions(self) -> list[Question]:
         return [q for q in self.questions.values() if not q.needs_review]

@@ -43,7 +43,15 @@ class Paper:
 
 
 def section_pool(bank: Bank, section: BlueprintSection, *, include_review: bool = False) -> list[Question]:
-    """Questions a section may draw from, in id order (so a seed reproduces the draw)."""
+    """Questions a section may draw from, in id order (so a seed reproduces the draw); cached per bank."""
+    key = (section, include_review)
+    cached = bank.pool_cache.get(key)
+    if cached is None:
+        cached = bank.pool_cache[key] = _compute_pool(bank, section, include_review)
+    return cached
+
+
+def _compute_pool(bank: Bank, section: BlueprintSection, include_review: bool) -> list[Question]:
     out = []
     laws = set(section.laws)
     topics = set(section.topics)

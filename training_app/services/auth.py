@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -296,9 +295,3 @@ def get_person(app: App, person_id: int) -> Person:
             raise NotFound("人员不存在")
         return p
 
-
-def password_hash_for_tests(password: str) -> str:  # pragma: no cover - convenience for fixtures
-    return hash_password(password)
-
-
-ALPHABET = string.ascii_letters + string.digits

@@ -10,10 +10,11 @@ from ..engine import deadlines
 from ..engine.scoring import GRADING_METHODS
 from ..store import audit
 from ..store import campaigns as cq
+from ..store import exams as eq
 from ..store.db import read_session, write_session
 from ..store.models import AUDIENCES, REVIEW_POLICIES, Campaign
 from .common import Actor, App, NotFound, ServiceError, require
-from .exams import close_overdue, regrade_campaign  # noqa: F401 - regrade is offered on the campaigns page
+from .exams import close_overdue, regrade_campaign, submit_attempt  # noqa: F401 - regrade is offered on the campaigns page
 
 
 @dataclass
@@ -139,13 +140,8 @@ def close(app: App, actor: Actor, campaign_id: int, *, now: datetime | None = No
         c.updated_at = now
         s.add(c)
         audit.append(s, "campaign_close", actor_id=actor.id, actor=actor.account, obj=f"campaign:{campaign_id}")
-    from ..store.db import read_session as _rs
-    from ..store import exams as eq
-
-    with _rs(app.engine) as s:
+    with read_session(app.engine) as s:
         ids = [a.id for a in eq.open_attempts_in_campaign(s, campaign_id)]
-    from .exams import submit_attempt
-
     for attempt_id in ids:
         submit_attempt(app, None, attempt_id, now=now, finished_by="timeout")
     return len(ids)
@@ -195,8 +191,6 @@ def my_exams(app: App, actor: Actor, *, now: datetime | None = None) -> list[MyE
     require(actor, "officer", "leader")
     now = now or deadlines.utcnow()
     close_overdue(app, person_id=actor.id, now=now)
-    from ..store import exams as eq
-
     out = []
     with read_session(app.engine) as s:
         for a, c in cq.assignments_of_person(s, actor.id):
