@@ -49,10 +49,9 @@ def purge_audit(app: App, actor: Actor, *, older_than_days: int | None = None, n
 def person_export(app: App, actor: Actor, person_id: int) -> bytes:
     """Everything held about one person, as one workbook (admins only; the export is audited)."""
     import pandas as pd
-    from sqlalchemy import select
 
-    from ..store.models import (Answer, Assignment, Attempt, AuditLog, Campaign, Person, PracticeAnswer, ReviewCard,
-                                StudyMark, StudyTime, Unit, UserSession)
+    from ..store import people_data
+    from ..store.models import Person, Unit
     from .exports import workbook_bytes
 
     require(actor, "admin")
@@ -70,22 +69,21 @@ def person_export(app: App, actor: Actor, person_id: int) -> bytes:
         if p is None:
             raise ServiceError("人员不存在")
         unit = s.get(Unit, p.unit_id) if p.unit_id else None
-        attempts = s.execute(select(Attempt).where(Attempt.person_id == person_id)).scalars().all()
+        attempts = people_data.attempts_of_person(s, person_id)
         ids = [a.id for a in attempts]
         sheets = {
             "个人信息": frame([p], drop=("password_hash",)).assign(单位=unit.name if unit else ""),
-            "培训任务": frame(s.execute(select(Assignment).where(Assignment.person_id == person_id)).scalars().all()),
+            "培训任务": frame(people_data.assignments_of_person(s, person_id)),
             "考试记录": frame(attempts, drop=("paper",)),
-            "答题记录": frame(s.execute(select(Answer).where(Answer.attempt_id.in_(ids or [-1]))).scalars().all()),
-            "练习记录": frame(s.execute(select(PracticeAnswer).where(PracticeAnswer.person_id == person_id)).scalars().all()),
-            "错题本": frame(s.execute(select(ReviewCard).where(ReviewCard.person_id == person_id)).scalars().all(), drop=("card",)),
-            "学时": frame(s.execute(select(StudyTime).where(StudyTime.person_id == person_id)).scalars().all()),
-            "已学条文": frame(s.execute(select(StudyMark).where(StudyMark.person_id == person_id)).scalars().all()),
-            "登录会话": frame(s.execute(select(UserSession).where(UserSession.person_id == person_id)).scalars().all(),
-                          drop=("token_hash",)),
-            "审计记录": frame(s.execute(select(AuditLog).where(AuditLog.actor_id == person_id)).scalars().all()),
+            "答题记录": frame(people_data.answers_of_attempts(s, ids)),
+            "练习记录": frame(people_data.practice_answers_of_person(s, person_id)),
+            "错题本": frame(people_data.review_cards_of_person(s, person_id), drop=("card",)),
+            "学时": frame(people_data.study_times_of_person(s, person_id)),
+            "已学条文": frame(people_data.study_marks_of_person(s, person_id)),
+            "登录会话": frame(people_data.sessions_of_person(s, person_id), drop=("token_hash",)),
+            "审计记录": frame(people_data.audit_records_of_actor(s, person_id)),
         }
-        campaigns = {c.id: c.title for c in s.execute(select(Campaign)).scalars()}
+        campaigns = people_data.campaign_titles(s)
     if not sheets["考试记录"].empty:
         sheets["考试记录"]["campaign"] = sheets["考试记录"]["campaign_id"].map(campaigns)
     data = workbook_bytes(sheets)

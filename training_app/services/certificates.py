@@ -18,12 +18,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-
 from ..engine import deadlines
 from ..store import audit
+from ..store import certificates as cert_store
 from ..store.db import read_session, write_session
-from ..store.models import Assignment, Campaign, Certificate, Person, Unit
+from ..store.exams import get_assignment
+from ..store.models import Campaign, Certificate, Person, Unit
 from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require
 
 FONT = Path(__file__).resolve().parent.parent / "data" / "fonts" / "NotoSansSC-Subset.otf"
@@ -56,8 +56,7 @@ def _info(app: App, s, cert: Certificate) -> CertificateInfo:
     person = s.get(Person, cert.person_id)
     campaign = s.get(Campaign, cert.campaign_id)
     unit = s.get(Unit, person.unit_id) if person.unit_id else None
-    a = s.execute(select(Assignment).where(Assignment.campaign_id == cert.campaign_id,
-                                           Assignment.person_id == cert.person_id)).scalar_one_or_none()
+    a = get_assignment(s, cert.campaign_id, cert.person_id)
     valid = cert.revoked_at is None and a is not None and a.passed
     return CertificateInfo(cert.serial, verification_code(app, cert.serial), person.name, person.cert_no or person.account,
                            unit.name if unit else "", campaign.title, cert.score, deadlines.as_utc(cert.issued_at), valid)
@@ -71,20 +70,17 @@ def issue(app: App, actor: Actor, campaign_id: int, person_id: int | None = None
     else:
         require(actor, "coordinator", "admin")
     with write_session(app.engine) as s:
-        a = s.execute(select(Assignment).where(Assignment.campaign_id == campaign_id,
-                                               Assignment.person_id == person_id)).scalar_one_or_none()
+        a = get_assignment(s, campaign_id, person_id)
         if a is None:
             raise NotFound("没有这项培训任务的记录")
         if actor.role == "coordinator" and not actor.can_see_unit(a.unit_id):
             raise PermissionDenied("无权为该人员出具证书")
-        cert = s.execute(select(Certificate).where(Certificate.campaign_id == campaign_id,
-                                                   Certificate.person_id == person_id)).scalar_one_or_none()
+        cert = cert_store.certificate_of(s, campaign_id, person_id)
         if cert is None:
             if not a.passed:
                 raise ServiceError("考试合格后才能领取合格证书")
             c = s.get(Campaign, campaign_id)
-            n = s.execute(select(func.count()).select_from(Certificate)
-                          .where(Certificate.campaign_id == campaign_id)).scalar_one() + 1
+            n = cert_store.count_certificates(s, campaign_id) + 1
             cert = Certificate(serial=f"FZ{c.year}-{campaign_id:03d}-{n:05d}", person_id=person_id,
                                campaign_id=campaign_id, score=a.grade or 0.0)
             s.add(cert)
@@ -100,7 +96,7 @@ def verify(app: App, serial: str, code: str) -> CertificateInfo | None:
     if not serial or not hmac.compare_digest(expected, _norm_code(code)):
         return None
     with read_session(app.engine) as s:
-        cert = s.execute(select(Certificate).where(Certificate.serial == serial)).scalar_one_or_none()
+        cert = cert_store.certificate_by_serial(s, serial)
         return _info(app, s, cert) if cert else None
 
 
@@ -109,7 +105,7 @@ def revoke(app: App, actor: Actor, serial: str, reason: str) -> None:
     if not reason.strip():
         raise ServiceError("请填写撤销原因")
     with write_session(app.engine) as s:
-        cert = s.execute(select(Certificate).where(Certificate.serial == serial)).scalar_one_or_none()
+        cert = cert_store.certificate_by_serial(s, serial)
         if cert is None:
             raise NotFound("证书不存在")
         cert.revoked_at, cert.revoke_reason = deadlines.utcnow(), reason.strip()[:200]
@@ -194,10 +190,7 @@ def certificates_zip(app: App, actor: Actor, campaign_id: int, *, unit_id: int |
         raise PermissionDenied("无权导出该单位的证书")
     scope = unit_id if unit_id is not None else actor.scope_unit_id
     with read_session(app.engine) as s:
-        q = select(Assignment.person_id).where(Assignment.campaign_id == campaign_id, Assignment.passed.is_(True))
-        if scope is not None:
-            q = q.where(Assignment.unit_id == scope)
-        people = list(s.execute(q).scalars())
+        people = cert_store.passed_people(s, campaign_id, scope)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for pid in people:

@@ -16,17 +16,14 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete, func, select
-
 from ..engine import deadlines
 from ..engine.deadlines import UTC
 from ..engine.scoring import fraction
 from ..store import audit
+from ..store import demo as demo_store
+from ..store.accounts import count_people
 from ..store.db import read_session, write_session
-from ..store.models import (
-    Answer, Assignment, Attempt, AuditLog, Campaign, ItemStat, Person, PracticeAnswer, ReviewCard, StudyMark,
-    StudyTime, Unit, UnitLawStat, UserSession,
-)
+from ..store.models import Answer, Assignment, Attempt, Campaign, Person, Unit
 from . import auth
 from .campaigns import CampaignInput, create_campaign, publish
 from .common import App, ServiceError
@@ -78,14 +75,12 @@ def _officer_counts(n: int, units: int, rng: random.Random) -> list[int]:
 
 def is_seeded(app: App) -> bool:
     with read_session(app.engine) as s:
-        return (s.execute(select(func.count()).select_from(Person)).scalar_one() > 0)
+        return count_people(s) > 0
 
 
 def reset(app: App) -> None:
     with write_session(app.engine) as s:
-        for model in (Answer, ItemStat, UnitLawStat, Attempt, Assignment, Campaign, ReviewCard, PracticeAnswer,
-                      StudyTime, StudyMark, UserSession, AuditLog, Person, Unit):
-            s.execute(delete(model))
+        demo_store.delete_all(s)
 
 
 def seed_demo(app: App, *, password: str | None = None, officers: int = VALID_OFFICERS, seed: int = 20261128,
@@ -187,7 +182,7 @@ def seed_demo(app: App, *, password: str | None = None, officers: int = VALID_OF
 
 def _actor(app: App, account: str):
     with read_session(app.engine) as s:
-        p = s.execute(select(Person).where(Person.account == account)).scalar_one()
+        p = demo_store.person_with_account(s, account)
     return auth.actor_of(p)
 
 
@@ -197,8 +192,7 @@ def simulate_campaign(app: App, campaign_id: int, rng: random.Random, *, now: da
     answered wrong by the strongest officers (so item analysis flags it)."""
     with read_session(app.engine) as s:
         c = s.get(Campaign, campaign_id)
-        rows = s.execute(select(Assignment.id, Assignment.person_id, Assignment.unit_id)
-                         .where(Assignment.campaign_id == campaign_id)).all()
+        rows = demo_store.assignment_rows(s, campaign_id)
     units = sorted({u for _, _, u in rows if u is not None})
     urng = random.Random(campaign_id * 7919)
     completion = completion_by_unit or {}
@@ -267,8 +261,7 @@ def simulate_campaign(app: App, campaign_id: int, rng: random.Random, *, now: da
 def simulate_study(app: App, rng: random.Random, *, start: datetime, now: datetime) -> None:
     """A year of study time (reading, practice) for the learners."""
     with read_session(app.engine) as s:
-        people = s.execute(select(Person.id).where(Person.role.in_(("officer", "leader")), Person.active.is_(True),
-                                                   Person.cert_status.is_distinct_from("过期"))).scalars().all()
+        people = demo_store.learner_ids(s)
     days = max(1, (now.date() - start.date()).days)
     rows = []
     for pid in people:
@@ -288,7 +281,7 @@ def simulate_study(app: App, rng: random.Random, *, start: datetime, now: dateti
                 seen.add(k)
                 unique.append(r)
         if unique:
-            s.connection().execute(StudyTime.__table__.insert(), unique)
+            demo_store.insert_study_times(s, unique)
 
 
 def write_credentials(path: str, logins: list[DemoLogin]) -> None:

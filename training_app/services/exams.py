@@ -479,8 +479,7 @@ def regrade_campaign(app: App, actor: Actor, campaign_id: int, *, now: datetime 
     the questions whose content changed, recompute each result, the summaries and item statistics.
     A pass that becomes a fail invalidates the certificate (certificates check the result)."""
     from ..store import audit as audit_store
-    from ..store.models import Assignment, ItemStat, UnitLawStat
-    from sqlalchemy import delete, select
+    from ..store.models import Assignment
 
     require(actor, "coordinator", "admin")
     now = now or deadlines.utcnow()
@@ -491,10 +490,8 @@ def regrade_campaign(app: App, actor: Actor, campaign_id: int, *, now: datetime 
         campaign = s.get(Campaign, campaign_id)
         if campaign is None:
             raise NotFound("培训任务不存在")
-        attempts = list(s.execute(select(Attempt).where(Attempt.campaign_id == campaign_id, Attempt.state == "finished")
-                                  .order_by(Attempt.assignment_id, Attempt.number)).scalars())
-        s.execute(delete(ItemStat).where(ItemStat.campaign_id == campaign_id))
-        s.execute(delete(UnitLawStat).where(UnitLawStat.campaign_id == campaign_id))
+        attempts = q.finished_attempts_of_campaign(s, campaign_id)
+        q.clear_campaign_stats(s, campaign_id)
         by_assignment: dict[int, list[float]] = {}
         for attempt in attempts:
             slots = json.loads(attempt.paper)

@@ -6,28 +6,22 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-
 from ..engine import deadlines
 from ..engine import integrity as rules
 from ..store import audit
+from ..store import integrity as flag_store
 from ..store.db import read_session, write_session
-from ..store.exams import dialect_insert
-from ..store.models import Answer, Assignment, Attempt, Campaign, IntegrityFlag, Person, Unit
+from ..store.models import Assignment, Attempt, Campaign, IntegrityFlag, Person, Unit
 from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require
 
 KIND_LABELS = {"fast": "答题过快且得分高", "copy": "答案高度雷同（含相同错误答案）", "multi_browser": "同一答卷在两个浏览器同时作答"}
 
 
 def _records(s, campaign_id: int) -> list[rules.AttemptRecord]:
-    attempts = {a.id: a for a in s.execute(select(Attempt).where(Attempt.campaign_id == campaign_id,
-                                                                   Attempt.state == "finished")).scalars()}
+    attempts = {a.id: a for a in flag_store.finished_attempts(s, campaign_id)}
     recs = {aid: rules.AttemptRecord(aid, a.person_id, deadlines.as_utc(a.started_at), deadlines.as_utc(a.finished_at),
                                      a.percent or 0.0) for aid, a in attempts.items()}
-    rows = s.execute(select(Answer.attempt_id, Answer.slot, Answer.question_id, Answer.response, Answer.fraction,
-                            Answer.first_saved_at, Answer.saved_at, Answer.client_id)
-                     .join(Attempt, Attempt.id == Answer.attempt_id)
-                     .where(Attempt.campaign_id == campaign_id, Attempt.state == "finished")).all()
+    rows = flag_store.finished_answer_rows(s, campaign_id)
     for aid, slot, qid, resp, frac, first, saved, client in rows:
         recs[aid].answers.append(rules.AnswerEvent(slot, qid, resp, (frac or 0) >= 1.0, deadlines.as_utc(first),
                                                    deadlines.as_utc(saved), client))
@@ -58,16 +52,12 @@ def scan(app: App, actor: Actor, campaign_id: int) -> int:
         return 0
     now = deadlines.utcnow()
     with write_session(app.engine) as s:
-        before = s.execute(select(func.count()).select_from(IntegrityFlag)
-                           .where(IntegrityFlag.campaign_id == campaign_id)).scalar_one()
-        ins = dialect_insert(s)(IntegrityFlag.__table__)
-        s.connection().execute(
-            ins.on_conflict_do_nothing(index_elements=["attempt_id", "kind", "other_attempt_id"]),
-            [{"campaign_id": campaign_id, "attempt_id": f["attempt_id"], "kind": f["kind"],
-              "other_attempt_id": f["other_attempt_id"], "evidence": json.dumps(f["evidence"], ensure_ascii=False),
-              "created_at": now} for f in found])
-        added = s.execute(select(func.count()).select_from(IntegrityFlag)
-                          .where(IntegrityFlag.campaign_id == campaign_id)).scalar_one() - before
+        before = flag_store.count_flags(s, campaign_id)
+        flag_store.add_flags(s, [{"campaign_id": campaign_id, "attempt_id": f["attempt_id"], "kind": f["kind"],
+                                  "other_attempt_id": f["other_attempt_id"],
+                                  "evidence": json.dumps(f["evidence"], ensure_ascii=False), "created_at": now}
+                                 for f in found])
+        added = flag_store.count_flags(s, campaign_id) - before
         audit.append(s, "integrity_scan", actor_id=actor.id, actor=actor.account, obj=f"campaign:{campaign_id}",
                      detail={"signals": len(found)})
     return added
@@ -92,15 +82,12 @@ class FlagView:
 def flags(app: App, actor: Actor, campaign_id: int, *, include_dismissed: bool = False) -> list[FlagView]:
     require(actor, "coordinator", "admin")
     with read_session(app.engine) as s:
-        q = select(IntegrityFlag).where(IntegrityFlag.campaign_id == campaign_id).order_by(IntegrityFlag.id)
-        if not include_dismissed:
-            q = q.where(IntegrityFlag.dismissed_at.is_(None))
-        rows = list(s.execute(q).scalars())
+        rows = flag_store.flags_of_campaign(s, campaign_id, include_dismissed=include_dismissed)
         out = []
         for f in rows:
             att = s.get(Attempt, f.attempt_id)
             p = s.get(Person, att.person_id)
-            a = s.execute(select(Assignment).where(Assignment.id == att.assignment_id)).scalar_one()
+            a = flag_store.assignment_by_id(s, att.assignment_id)
             if not actor.can_see_unit(a.unit_id):
                 continue
             unit = s.get(Unit, a.unit_id) if a.unit_id else None

@@ -251,7 +251,7 @@ def _plan(session, actor: Actor, rows: list[RosterRow], encoding: str, create_un
             u = units.get(r.unit)
             if u is None or u.id != actor.scope_unit_id:
                 problems.append((r.row, f"单位“{r.unit}”不在您的管理范围内"))
-    existing = {p.cert_no: p for p in session.query(Person).filter(Person.cert_no.is_not(None)).all()}
+    existing = {p.cert_no: p for p in acc.people_with_cert_no(session)}
     for r in rows:
         p = existing.get(r.cert_no)
         if p is not None and p.role not in ("officer", "leader"):

@@ -18,6 +18,10 @@ def person_by_cert(session: Session, cert_no: str) -> Person | None:
     return session.execute(select(Person).where(Person.cert_no == cert_no)).scalar_one_or_none()
 
 
+def people_with_cert_no(session: Session) -> list[Person]:
+    return list(session.execute(select(Person).where(Person.cert_no.is_not(None))).scalars())
+
+
 def people(session: Session, *, unit_id: int | None = None, role: str | None = None, active: bool | None = None,
            search: str | None = None, limit: int | None = None) -> list[Person]:
     q = select(Person)

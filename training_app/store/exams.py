@@ -192,3 +192,17 @@ def unsynced_finished_attempts(session: Session, person_id: int) -> list[Attempt
 def open_attempts_in_campaign(session: Session, campaign_id: int) -> list[Attempt]:
     return list(session.execute(select(Attempt).where(Attempt.campaign_id == campaign_id,
                                                       Attempt.state == "in_progress")).scalars())
+
+
+def finished_attempts_of_campaign(session: Session, campaign_id: int) -> list[Attempt]:
+    """Every finished attempt of a campaign, by assignment and attempt number (the regrade's order)."""
+    return list(session.execute(select(Attempt).where(Attempt.campaign_id == campaign_id, Attempt.state == "finished")
+                                .order_by(Attempt.assignment_id, Attempt.number)).scalars())
+
+
+def clear_campaign_stats(session: Session, campaign_id: int) -> None:
+    """Delete a campaign's item statistics and per-unit law statistics (before they are rebuilt)."""
+    from sqlalchemy import delete
+
+    session.execute(delete(ItemStat).where(ItemStat.campaign_id == campaign_id))
+    session.execute(delete(UnitLawStat).where(UnitLawStat.campaign_id == campaign_id))
