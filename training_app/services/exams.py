@@ -214,29 +214,23 @@ class Result:
     finished_by: str = "submit"
 
 
-def _grade_in_session(s, attempt: Attempt, campaign: Campaign, now: datetime) -> Result:
-    slots = _paper(str(s.get_bind().url), attempt.id, attempt.paper)
+def _score_attempt(s, attempt: Attempt, campaign: Campaign, slots: list[dict], unit_id: int | None) -> float:
+    """Grade every slot from the stored answers, record the fractions and the attempt's score, and add the
+    attempt's contribution to the campaign's item statistics and unit × law accuracy. Returns the score."""
     answers = {a.slot: a for a in q.answers_of(s, attempt.id)}
     fractions: dict[int, float] = {}
     earned: dict[int, float] = {}
     for spec in slots:
         a = answers.get(spec["slot"])
-        response = a.response if a else None
-        f = scoring.fraction(spec["type"], spec["key"], response, partial=attempt.partial_credit)
+        f = scoring.fraction(spec["type"], spec["key"], a.response if a else None, partial=attempt.partial_credit)
         fractions[spec["slot"]] = f
         earned[spec["slot"]] = round(spec["points"] * f, 4)
     score = round(sum(earned.values()), 4)
-    percent = scoring.to_percent(score, attempt.max_score)
-    passed = scoring.passed(score, attempt.max_score, campaign.pass_mark)
-    attempt.score, attempt.percent, attempt.passed = score, percent, passed
+    attempt.score = score
+    attempt.percent = scoring.to_percent(score, attempt.max_score)
+    attempt.passed = scoring.passed(score, attempt.max_score, campaign.pass_mark)
     s.add(attempt)
     q.store_grades(s, attempt.id, {slot: f for slot, f in fractions.items() if slot in answers})
-    # The campaign grade over finished attempts, by the campaign's grading method.
-    previous = [a.percent for a in q.finished_attempts(s, attempt.assignment_id) if a.id != attempt.id and a.percent is not None]
-    grade = scoring.combine_scores([*previous, percent], campaign.grading_method)
-    q.update_assignment_after_grade(s, attempt.assignment_id, grade=grade,
-                                    passed=grade is not None and grade + 1e-9 >= campaign.pass_mark, now=now)
-    # Summaries for the dashboard and item analysis, in the same transaction.
     rows, per_law = [], {}
     for spec in slots:
         a = answers.get(spec["slot"])
@@ -247,8 +241,20 @@ def _grade_in_session(s, attempt: Attempt, campaign: Campaign, now: datetime) ->
         n, c = per_law.get(spec["law"], (0, 0.0))
         per_law[spec["law"]] = (n + 1, c + x)
     q.add_item_stats(s, campaign.id, rows)
+    q.add_unit_law_stats(s, campaign.id, unit_id, per_law)
+    return score
+
+
+def _grade_in_session(s, attempt: Attempt, campaign: Campaign, now: datetime) -> Result:
+    slots = _paper(str(s.get_bind().url), attempt.id, attempt.paper)
     assignment = q.get_assignment_by_id(s, attempt.assignment_id)
-    q.add_unit_law_stats(s, campaign.id, assignment.unit_id, per_law)
+    score = _score_attempt(s, attempt, campaign, slots, assignment.unit_id)
+    percent, passed = attempt.percent, attempt.passed
+    # The campaign grade over finished attempts, by the campaign's grading method.
+    previous = [a.percent for a in q.finished_attempts(s, attempt.assignment_id) if a.id != attempt.id and a.percent is not None]
+    grade = scoring.combine_scores([*previous, percent], campaign.grading_method)
+    q.update_assignment_after_grade(s, attempt.assignment_id, grade=grade,
+                                    passed=grade is not None and grade + 1e-9 >= campaign.pass_mark, now=now)
     # Wrong answers reach the 错题本 through sync_exam_cards once the review opens (kept off this hot path).
     return Result(attempt.id, score, attempt.max_score, percent, passed, finished_by=attempt.finished_by or "submit")
 
@@ -504,33 +510,11 @@ def regrade_campaign(app: App, actor: Actor, campaign_id: int, *, now: datetime 
             attempt.paper = json.dumps(slots, ensure_ascii=False, separators=(",", ":"))
             with _paper_lock:
                 _paper_cache.pop((_db(app), attempt.id), None)
-            answers = {a.slot: a for a in q.answers_of(s, attempt.id)}
-            fractions = {spec["slot"]: scoring.fraction(spec["type"], spec["key"],
-                                                        answers[spec["slot"]].response if spec["slot"] in answers else None,
-                                                        partial=attempt.partial_credit) for spec in slots}
-            earned = {spec["slot"]: round(spec["points"] * fractions[spec["slot"]], 4) for spec in slots}
-            score = round(sum(earned.values()), 4)
-            if score != attempt.score:
-                changed_scores += 1
-            attempt.score = score
-            attempt.percent = scoring.to_percent(score, attempt.max_score)
-            attempt.passed = scoring.passed(score, attempt.max_score, campaign.pass_mark)
-            s.add(attempt)
-            q.store_grades(s, attempt.id, {slot: f for slot, f in fractions.items() if slot in answers})
-            rows, per_law = [], {}
-            for spec in slots:
-                a = answers.get(spec["slot"])
-                response = a.response if a else None
-                opts = [] if not response else [(LETTERS.index(ch) if ch in LETTERS else (0 if ch == "T" else 1))
-                                                for ch in response]
-                rows.append({"question_id": spec["qid"], "x": fractions[spec["slot"]],
-                             "y": score - earned[spec["slot"]], "opts": opts})
-                n, c = per_law.get(spec["law"], (0, 0.0))
-                per_law[spec["law"]] = (n + 1, c + fractions[spec["slot"]])
+            before = attempt.score
             s.flush()
-            q.add_item_stats(s, campaign_id, rows)
             assignment = s.get(Assignment, attempt.assignment_id)
-            q.add_unit_law_stats(s, campaign_id, assignment.unit_id, per_law)
+            if _score_attempt(s, attempt, campaign, slots, assignment.unit_id) != before:
+                changed_scores += 1
             by_assignment.setdefault(attempt.assignment_id, []).append(attempt.percent)
         for assignment_id, percents in by_assignment.items():
             a = s.get(Assignment, assignment_id)
