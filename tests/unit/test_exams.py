@@ -201,3 +201,20 @@ def test_extension_for_a_person(app):
     assert as_utc(view.deadline_at) > utcnow()
     with pytest.raises(ServiceError):
         exams.start_attempt(app, officers[1], cid)
+
+
+def test_judge_answers_count_under_their_own_options(app):
+    """错误 (F) is option 1 of a judge question, never the letter F of a six-option question."""
+    from training_app.services import dashboard
+
+    _, coordinator, officers, cid = district(app)
+    o = officers[0]
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    view = exams.attempt_view(app, o, aid)
+    judges = [qv for qv in view.questions if qv.type == "judge"]
+    exams.save_answer(app, o, aid, judges[0].slot, "F")
+    exams.save_answer(app, o, aid, judges[1].slot, "T")
+    exams.submit_attempt(app, o, aid)
+    rows = {r.question_id: r for r in dashboard.item_analysis(app, coordinator, cid)}
+    assert [n for _, n, _ in rows[judges[0].qid].options] == [0, 1]
+    assert [n for _, n, _ in rows[judges[1].qid].options] == [1, 0]

@@ -121,6 +121,28 @@ def _text(value) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _str_list(value) -> list[str] | None:
+    """A list of strings (None or missing is an empty list); None when the value has another shape."""
+    if value is None:
+        return []
+    if isinstance(value, list) and all(isinstance(x, str) for x in value):
+        return [x.strip() for x in value]
+    return None
+
+
+def _number(value, *, integer: bool = False) -> float | int | None:
+    """A finite number (not a bool); None otherwise."""
+    import math
+
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if integer and (not float(value).is_integer()):
+        return None
+    return int(value) if integer else float(value)
+
+
 # --- must-know list -----------------------------------------------------------------------------
 
 def load_must_know(root: Path, issues: list[BankIssue]) -> tuple[dict[str, LawEntry], dict[str, Topic]]:
@@ -327,11 +349,14 @@ def _parse_question(q, name: str, file_ctx: dict, laws, index, topics, issues) -
     difficulty = q.get("difficulty")
     if difficulty not in (1, 2, 3):
         issues.append(BankIssue(name, line, qid, f"难度 difficulty 应为 1、2 或 3，而不是 {difficulty!r}"))
-    tags = q.get("tags") or []
-    if not isinstance(tags, list):
-        issues.append(BankIssue(name, line, qid, "tags 应为列表"))
+    tags = _str_list(q.get("tags"))
+    if tags is None:
+        issues.append(BankIssue(name, line, qid, "tags 应为文字列表，如 [首违不罚]"))
         tags = []
-    q_topics = list(q.get("topics") or [])
+    q_topics = _str_list(q.get("topics"))
+    if q_topics is None:
+        issues.append(BankIssue(name, line, qid, "topics 应为专题名称列表"))
+        q_topics = []
     if file_ctx.get("topic") and file_ctx["topic"] not in q_topics:
         q_topics.insert(0, file_ctx["topic"])
     for t in q_topics:
@@ -366,10 +391,13 @@ def _load_question_file(path: Path, root: Path, laws, index, topics, issues) -> 
         return []
     ctx: dict = {}
     law = data.get("law")
+    topic = data.get("topic")
+    if (law is not None and not isinstance(law, str)) or (topic is not None and not isinstance(topic, str)):
+        issues.append(BankIssue(name, data.get(LINE_KEY, 1), "", "文件头的 law: / topic: 应为一个名称"))
+        return []
     if law is not None and law not in laws:
         issues.append(BankIssue(name, data.get(LINE_KEY, 1), "", f"文件头的 law: {law!r} 不在应知应会清单中"))
         return []
-    topic = data.get("topic")
     if topic is not None:
         if topic not in topics:
             issues.append(BankIssue(name, 1, "", f"文件头的 topic: {topic!r} 不是已定义的专题"))
@@ -402,12 +430,27 @@ def _load_blueprint(path: Path, root: Path, laws, topics, issues) -> Blueprint |
             issues.append(BankIssue(name, line, bid, f"组卷方案缺少 {key}"))
     if len(issues) > before:
         return None
+    if not isinstance(data["title"], str):
+        issues.append(BankIssue(name, line, bid, "title 应为文字"))
+    minutes = _number(data["time_limit_minutes"], integer=True)
+    if minutes is None or not 1 <= minutes <= 600:
+        issues.append(BankIssue(name, line, bid, "time_limit_minutes 应为 1-600 的整数（分钟）"))
+    pass_mark = _number(data["pass_mark"])
+    if pass_mark is None or not 0 <= pass_mark <= 100:
+        issues.append(BankIssue(name, line, bid, "pass_mark 应为 0-100 的数（百分制）"))
+    if not isinstance(data.get("partial_credit", False), bool) or not isinstance(data.get("practice", False), bool):
+        issues.append(BankIssue(name, line, bid, "partial_credit / practice 应为 true 或 false"))
     points = data.get("points") or {}
-    if not isinstance(points, dict) or any(k not in QUESTION_TYPES for k in points if k != LINE_KEY):
-        issues.append(BankIssue(name, line, bid, "points 应为 {single: 1, multiple: 2, judge: 1} 形式"))
+    if not isinstance(points, dict) or any(k not in QUESTION_TYPES for k in points if k != LINE_KEY) or any(
+            (_number(v) is None or _number(v) <= 0) for k, v in points.items() if k != LINE_KEY):
+        issues.append(BankIssue(name, line, bid, "points 应为 {single: 1, multiple: 2, judge: 1} 形式，分值为正数"))
         points = {}
+    raw_sections = data["sections"]
+    if not isinstance(raw_sections, list):
+        issues.append(BankIssue(name, line, bid, "sections 应为列表"))
+        raw_sections = []
     sections = []
-    for sec in data["sections"] or []:
+    for sec in raw_sections:
         sline = sec.get(LINE_KEY, line) if isinstance(sec, dict) else line
         if not isinstance(sec, dict):
             issues.append(BankIssue(name, sline, bid, "sections 的条目应为映射"))
@@ -415,32 +458,38 @@ def _load_blueprint(path: Path, root: Path, laws, topics, issues) -> Blueprint |
         if sec.get("type") not in (*QUESTION_TYPES, "any"):
             issues.append(BankIssue(name, sline, bid, f"未知题型 {sec.get('type')!r}（应为 single/multiple/judge/any）"))
             continue
-        count = sec.get("count")
-        if not isinstance(count, int) or count <= 0:
+        count = _number(sec.get("count"), integer=True)
+        if count is None or count <= 0:
             issues.append(BankIssue(name, sline, bid, "count 应为正整数"))
             continue
-        sec_laws = tuple(sec.get("laws") or ())
-        for slug in sec_laws:
+        lists = {key: _str_list(sec.get(key)) for key in ("laws", "topics", "tags", "audience")}
+        bad = [key for key, v in lists.items() if v is None]
+        if bad:
+            issues.append(BankIssue(name, sline, bid, f"{'、'.join(bad)} 应为文字列表"))
+            continue
+        for slug in lists["laws"]:
             if slug not in laws:
                 issues.append(BankIssue(name, sline, bid, f"laws 中的 {slug!r} 不在应知应会清单中"))
-        sec_topics = tuple(sec.get("topics") or ())
-        for t in sec_topics:
+        for t in lists["topics"]:
             if t not in topics:
                 issues.append(BankIssue(name, sline, bid, f"未知专题 {t!r}"))
         diff = sec.get("difficulty") or {}
-        if diff and (not isinstance(diff, dict) or any(k not in (1, 2, 3) for k in diff if k != LINE_KEY)
-                     or sum(v for k, v in diff.items() if k != LINE_KEY) != count):
+        diff_items = [(k, v) for k, v in diff.items() if k != LINE_KEY] if isinstance(diff, dict) else None
+        if diff and (diff_items is None or any(k not in (1, 2, 3) or _number(v, integer=True) is None or v < 0
+                                                for k, v in diff_items) or sum(v for _, v in diff_items) != count):
             issues.append(BankIssue(name, sline, bid, "difficulty 应为 {1: n, 2: n, 3: n}，且合计等于 count"))
-            diff = {}
-        aud = tuple(sec.get("audience") or ())
-        for a in aud:
+            diff_items = []
+        for a in lists["audience"]:
             if a not in AUDIENCES:
                 issues.append(BankIssue(name, sline, bid, f"未知适用对象 {a!r}"))
         sections.append(BlueprintSection(
-            type=sec["type"], count=count, laws=sec_laws, topics=sec_topics, tags=tuple(sec.get("tags") or ()),
-            audience=aud, difficulty=tuple(sorted((int(k), int(v)) for k, v in diff.items() if k != LINE_KEY)),
+            type=sec["type"], count=count, laws=tuple(lists["laws"]), topics=tuple(lists["topics"]),
+            tags=tuple(lists["tags"]), audience=tuple(lists["audience"]),
+            difficulty=tuple(sorted((int(k), int(v)) for k, v in (diff_items or []))),
             label=_text(sec.get("label")),
         ))
+    if not sections and len(issues) == before:
+        issues.append(BankIssue(name, line, bid, "组卷方案没有任何 sections"))
     if any(sec.type == "any" for sec in sections):
         values = {float(points.get(t, 1.0)) for t in QUESTION_TYPES}
         if len(values) > 1:
@@ -449,8 +498,8 @@ def _load_blueprint(path: Path, root: Path, laws, topics, issues) -> Blueprint |
         return None
     return Blueprint(
         id=bid, title=_text(data["title"]), description=_text(data.get("description")),
-        audience=_text(data.get("audience")) or "officers", time_limit_minutes=int(data["time_limit_minutes"]),
-        pass_mark=float(data["pass_mark"]),
+        audience=_text(data.get("audience")) or "officers", time_limit_minutes=int(minutes),
+        pass_mark=float(pass_mark),
         points=tuple(sorted((k, float(v)) for k, v in points.items() if k != LINE_KEY)),
         sections=tuple(sections), partial_credit=bool(data.get("partial_credit", False)),
         practice=bool(data.get("practice", False)), file=name,

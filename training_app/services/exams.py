@@ -214,6 +214,15 @@ class Result:
     finished_by: str = "submit"
 
 
+def _option_indexes(qtype: str, response: str | None) -> list[int]:
+    """Which options a response chose, by bank index (judge: 0 = 正确, 1 = 错误)."""
+    if not response:
+        return []
+    if qtype == "judge":
+        return [0 if response == "T" else 1]
+    return [LETTERS.index(ch) for ch in response]
+
+
 def _score_attempt(s, attempt: Attempt, campaign: Campaign, slots: list[dict], unit_id: int | None) -> float:
     """Grade every slot from the stored answers, record the fractions and the attempt's score, and add the
     attempt's contribution to the campaign's item statistics and unit × law accuracy. Returns the score."""
@@ -235,7 +244,7 @@ def _score_attempt(s, attempt: Attempt, campaign: Campaign, slots: list[dict], u
     for spec in slots:
         a = answers.get(spec["slot"])
         response = a.response if a else None
-        opts = [] if not response else [(LETTERS.index(ch) if ch in LETTERS else (0 if ch == "T" else 1)) for ch in response]
+        opts = _option_indexes(spec["type"], response)
         x = fractions[spec["slot"]]
         rows.append({"question_id": spec["qid"], "x": x, "y": score - earned[spec["slot"]], "opts": opts})
         n, c = per_law.get(spec["law"], (0, 0.0))

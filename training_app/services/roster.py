@@ -30,6 +30,8 @@ NO = {"否", "N", "n", "NO", "no", "0", "false", "FALSE", "False", ""}
 CERT_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
 PHONE_RE = re.compile(r"^1\d{10}$")
 MAX_ROWS = 20000
+MAX_LEN = {"姓名": 50, "执法证号": 32, "单位": 100, "证件状态": 10, "发证日期": 20, "职务": 100, "是否领导干部": 10,
+           "手机": 20}  # the columns' sizes in the database
 
 
 class RosterError(ServiceError):
@@ -197,13 +199,15 @@ def parse_roster(data: bytes, filename: str, *, max_bytes: int = 5 * 1024 * 1024
         reasons = []
         values = {h: get(h) for h in col}
         for h, v in values.items():
-            if v[:1] in ("=", "+", "@") or (v[:1] == "-" and h != "手机"):
+            if any(ord(ch) < 32 or ord(ch) == 127 for ch in v):
+                reasons.append(f"“{h}”含有不可见的控制字符")
+            elif v[:1] in ("=", "+", "@") or (v[:1] == "-" and h != "手机"):
                 reasons.append(f"“{h}”含公式或以特殊符号开头（{v[:20]}）")
+            elif len(v) > MAX_LEN.get(h, 100):
+                reasons.append(f"“{h}”过长（最多 {MAX_LEN.get(h, 100)} 个字符）")
         name, cert, unit, status = values["姓名"], values["执法证号"], values["单位"], values["证件状态"]
         if not name:
             reasons.append("姓名为空")
-        elif len(name) > 50:
-            reasons.append("姓名过长")
         if not cert:
             reasons.append("执法证号为空")
         elif not CERT_RE.match(cert):

@@ -124,7 +124,9 @@ def add_item_stats(session: Session, campaign_id: int, rows: list[dict]) -> None
     ins_fn = dialect_insert(session)
     table = ItemStat.__table__
     values = []
-    for r in rows:
+    # Rows in one global order (question id): concurrent submits then lock item_stat rows in the same order
+    # and cannot deadlock on PostgreSQL.
+    for r in sorted(rows, key=lambda r: r["question_id"]):
         v = {"campaign_id": campaign_id, "question_id": r["question_id"], "n": 1, "sx": r["x"], "sxx": r["x"] * r["x"],
              "sy": r["y"], "syy": r["y"] * r["y"], "sxy": r["x"] * r["y"], "blank": 0 if r["opts"] else 1}
         for i in range(6):
@@ -147,7 +149,7 @@ def add_unit_law_stats(session: Session, campaign_id: int, unit_id: int | None, 
                                      set_={"answered": table.c.answered + ins.excluded.answered,
                                            "credit": table.c.credit + ins.excluded.credit})
     session.connection().execute(stmt, [{"campaign_id": campaign_id, "unit_id": unit_id, "law_slug": law,
-                                         "answered": n, "credit": c} for law, (n, c) in per_law.items()])
+                                         "answered": n, "credit": c} for law, (n, c) in sorted(per_law.items())])
 
 
 def update_assignment_after_grade(session: Session, assignment_id: int, *, grade: float, passed: bool,
