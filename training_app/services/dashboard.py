@@ -16,10 +16,10 @@ from .exports import mask_phone
 STAFF = ("coordinator", "admin")
 
 
-def _campaign(app: App, actor: Actor, campaign_id: int) -> Campaign:
+def _campaign(s, actor: Actor, campaign_id: int) -> Campaign:
+    """The campaign, read in the figure's own session (one round trip fewer per figure)."""
     require(actor, *STAFF)
-    with read_session(app.engine) as s:
-        c = s.get(Campaign, campaign_id)
+    c = s.get(Campaign, campaign_id)
     if c is None:
         raise NotFound("培训任务不存在")
     return c
@@ -30,8 +30,9 @@ def _rate(a: int, b: int) -> float | None:
 
 
 def summary(app: App, actor: Actor, campaign_id: int) -> dict:
-    c = _campaign(app, actor, campaign_id)
+    require(actor, *STAFF)
     with read_session(app.engine) as s:
+        c = _campaign(s, actor, campaign_id)
         h = dq.headline(s, campaign_id, actor.scope_unit_id)
     h["completion_rate"] = _rate(h["completed"], h["eligible"])
     h["pass_rate"] = _rate(h["passed"], h["eligible"])
@@ -43,10 +44,11 @@ def summary(app: App, actor: Actor, campaign_id: int) -> dict:
 
 def units_table(app: App, actor: Actor, campaign_id: int, *, year: int | None = None) -> list[dict]:
     """Per unit, laggards first (lowest completion rate, then lowest pass rate)."""
-    c = _campaign(app, actor, campaign_id)
-    year = year or c.year
+    require(actor, *STAFF)
     target = int(app.settings.study_hours_target * 3600)
     with read_session(app.engine) as s:
+        c = _campaign(s, actor, campaign_id)
+        year = year or c.year
         rows = dq.by_unit(s, campaign_id, actor.scope_unit_id)
         study = {r["unit_id"]: r for r in dq.study_by_unit(s, date(year, 1, 1), date(year, 12, 31), target,
                                                             actor.scope_unit_id)}
@@ -62,10 +64,11 @@ def units_table(app: App, actor: Actor, campaign_id: int, *, year: int | None = 
 def people(app: App, actor: Actor, campaign_id: int, *, unit_id: int | None = None, only: str | None = None,
            limit: int | None = None) -> list[dict]:
     """Per-person rows with this year's study hours (phones masked except for admins)."""
-    c = _campaign(app, actor, campaign_id)
+    require(actor, *STAFF)
     if unit_id is not None and not actor.can_see_unit(unit_id):
         raise PermissionDenied("无权查看该单位的人员")
     with read_session(app.engine) as s:
+        c = _campaign(s, actor, campaign_id)
         rows = dq.people(s, campaign_id, unit_id=unit_id, only=only, scope_unit_id=actor.scope_unit_id, limit=limit)
         hours = dq.study_seconds_by_person(s, date(c.year, 1, 1), date(c.year, 12, 31),
                                            person_ids=[r["person_id"] for r in rows]) if rows else {}
@@ -77,21 +80,24 @@ def people(app: App, actor: Actor, campaign_id: int, *, unit_id: int | None = No
 
 
 def trend(app: App, actor: Actor, campaign_id: int) -> list[tuple[date, int]]:
-    _campaign(app, actor, campaign_id)
+    require(actor, *STAFF)
     with read_session(app.engine) as s:
+        _campaign(s, actor, campaign_id)
         return dq.daily_completions(s, campaign_id, scope_unit_id=actor.scope_unit_id)
 
 
 def histogram(app: App, actor: Actor, campaign_id: int) -> list[tuple[int, int]]:
-    _campaign(app, actor, campaign_id)
+    require(actor, *STAFF)
     with read_session(app.engine) as s:
+        _campaign(s, actor, campaign_id)
         return dq.grade_histogram(s, campaign_id, scope_unit_id=actor.scope_unit_id)
 
 
 def heatmap(app: App, actor: Actor, campaign_id: int) -> list[dict]:
     """Unit × law accuracy, with the law's short title."""
-    _campaign(app, actor, campaign_id)
+    require(actor, *STAFF)
     with read_session(app.engine) as s:
+        _campaign(s, actor, campaign_id)
         rows = dq.unit_law_accuracy(s, campaign_id, actor.scope_unit_id)
     for r in rows:
         law = app.bank.laws.get(r["law"])
@@ -100,8 +106,9 @@ def heatmap(app: App, actor: Actor, campaign_id: int) -> list[dict]:
 
 
 def weakest_laws(app: App, actor: Actor, campaign_id: int, n: int = 5, min_answered: int = 20) -> list[dict]:
-    _campaign(app, actor, campaign_id)
+    require(actor, *STAFF)
     with read_session(app.engine) as s:
+        _campaign(s, actor, campaign_id)
         rows = dq.law_accuracy(s, campaign_id, actor.scope_unit_id)
     rows = [r for r in rows if r["answered"] >= min_answered and r["accuracy"] is not None]
     for r in rows:
@@ -126,8 +133,9 @@ class ItemRow:
 
 def item_analysis(app: App, actor: Actor, campaign_id: int) -> list[ItemRow]:
     """Moodle-style item statistics; flagged questions first."""
-    _campaign(app, actor, campaign_id)
+    require(actor, *STAFF)
     with read_session(app.engine) as s:
+        _campaign(s, actor, campaign_id)
         sums = dq.item_sums(s, campaign_id)
     out = []
     for r in sums:

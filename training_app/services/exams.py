@@ -24,7 +24,7 @@ from ..engine.paper import assemble_paper
 from ..engine.review import review as fsrs_review
 from ..store import exams as q
 from ..store import reviews as review_store
-from ..store.db import read_session, write_session
+from ..store.db import read_connection, read_session, write_connection, write_session
 from ..store.models import Attempt, Campaign
 from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require
 
@@ -100,43 +100,40 @@ class StartResult:
 
 def start_attempt(app: App, actor: Actor, campaign_id: int, *, now: datetime | None = None,
                   seed: int | None = None) -> StartResult:
-    """Start (or resume) the actor's attempt at a campaign's exam."""
+    """Start (or resume) the actor's attempt at a campaign's exam: one read, then one write transaction."""
     require(actor, "officer", "leader")
     now = now or deadlines.utcnow()
-    close_overdue(app, person_id=actor.id, now=now)
-    with read_session(app.engine) as s:
-        campaign = s.get(Campaign, campaign_id)
-        if campaign is None or campaign.status == "draft":
-            raise NotFound("考试不存在或尚未发布")
-        assignment = q.get_assignment(s, campaign_id, actor.id)
-        if assignment is None:
-            raise PermissionDenied("您不在本次考试的参考人员名单中")
-        current = q.open_attempt(s, assignment.id)
-        if current is not None:
-            return StartResult(current.id, resumed=True)
-        if campaign.status == "closed":
-            raise ServiceError("考试已结束")
-        ok, reason = deadlines.can_start(now, campaign.opens_at, campaign.closes_at, assignment.extended_until,
-                                         assignment.attempts_started, campaign.attempts_allowed, False)
-        if not ok:
-            raise ServiceError(reason)
-        number = assignment.attempts_started + 1
-        deadline = deadlines.attempt_deadline(now, campaign.time_limit_minutes, campaign.closes_at,
-                                              assignment.extended_until)
-        blueprint_id, partial = campaign.blueprint_id, campaign.partial_credit
-        assignment_id = assignment.id
+    with read_connection(app.engine) as conn:
+        ctx = q.start_context(conn, campaign_id, actor.id)
+    if ctx is None or ctx[0] == "draft":
+        raise NotFound("考试不存在或尚未发布")
+    (status, opens_at, closes_at, minutes, allowed, blueprint_id, partial, assignment_id, started, extended,
+     open_id, open_deadline) = ctx
+    if assignment_id is None:
+        raise PermissionDenied("您不在本次考试的参考人员名单中")
+    if open_id is not None:
+        if not deadlines.is_past(open_deadline, now):
+            return StartResult(open_id, resumed=True)
+        submit_attempt(app, None, open_id, now=now, finished_by="timeout")  # graded from what was saved
+        return start_attempt(app, actor, campaign_id, now=now, seed=seed)
+    if status == "closed":
+        raise ServiceError("考试已结束")
+    ok, reason = deadlines.can_start(now, opens_at, closes_at, extended, started, allowed, False)
+    if not ok:
+        raise ServiceError(reason)
+    number = started + 1
+    deadline = deadlines.attempt_deadline(now, minutes, closes_at, extended)
     seed = secrets.randbits(31) if seed is None else seed
     slots = freeze_paper(app, blueprint_id, seed)
     raw = json.dumps(slots, ensure_ascii=False, separators=(",", ":"))
     try:
-        with write_session(app.engine) as s:
-            attempt = Attempt(campaign_id=campaign_id, assignment_id=assignment_id, person_id=actor.id, number=number,
-                              blueprint_id=blueprint_id, seed=seed, paper=raw, partial_credit=partial,
-                              started_at=now, deadline_at=deadline, max_score=sum(x["points"] for x in slots))
-            s.add(attempt)
-            s.flush()
-            q.mark_started(s, assignment_id, number, now)
-            attempt_id = attempt.id
+        with write_connection(app.engine) as conn:
+            attempt_id = q.insert_attempt(conn, {
+                "campaign_id": campaign_id, "assignment_id": assignment_id, "person_id": actor.id, "number": number,
+                "state": "in_progress", "blueprint_id": blueprint_id, "seed": seed, "paper": raw,
+                "partial_credit": partial, "started_at": now, "deadline_at": deadline,
+                "max_score": sum(x["points"] for x in slots), "cards_synced": False})
+            q.mark_started_core(conn, assignment_id, number, now)
     except IntegrityError:
         # Two tabs started at the same moment: the other one won; resume its attempt.
         with read_session(app.engine) as s:
@@ -157,31 +154,41 @@ def _refusal(state: str) -> str:
 
 def save_answer(app: App, actor: Actor, attempt_id: int, slot: int, response: str | None, *,
                 seconds: float = 0.0, client_id: str | None = None, now: datetime | None = None) -> None:
-    """Write one answer now. ``response`` is canonical ("B", "AC", "T") or None to clear."""
+    """Write one answer now. ``response`` is canonical ("B", "AC", "T") or None to clear.
+
+    One statement in one short transaction: the upsert itself checks that the attempt is the actor's, in
+    progress and before its deadline, so a save after the submit or the deadline writes nothing."""
     require(actor, "officer", "leader")
     now = now or deadlines.utcnow()
     seconds = max(0.0, min(float(seconds or 0.0), 3600.0))
-    with write_session(app.engine) as s:
-        cached = _paper(_db(app), attempt_id)
-        row = q.attempt_state(s, attempt_id) if cached is not None else q.lock_attempt(s, attempt_id)
+    slots = _paper(_db(app), attempt_id)
+    if slots is None:
+        with read_connection(app.engine) as conn:
+            row = q.attempt_status(conn, attempt_id)
         if row is None:
             raise NotFound("考试记录不存在")
         if row.person_id != actor.id:
             raise PermissionDenied("不能修改他人的答卷")
-        if row.state != "in_progress":
-            raise AnswerRefused(_refusal(row.state))
-        if deadlines.is_past(row.deadline_at, now):
-            raise AnswerRefused("已超过考试截止时间，答案未保存；系统将按已保存的答案评分")
-        slots = cached if cached is not None else _paper(_db(app), attempt_id, row.paper)
-        if not 1 <= slot <= len(slots):
-            raise ServiceError("题号不存在")
-        spec = slots[slot - 1]
-        try:
-            canonical = scoring.normalize_response(spec["type"], response, spec["n"])
-        except ValueError as exc:
-            raise ServiceError("答案格式不正确") from exc
-        q.upsert_answer(s, attempt_id=attempt_id, slot=slot, question_id=spec["qid"], response=canonical, now=now,
-                        seconds=seconds, client_id=client_id)
+        slots = _paper(_db(app), attempt_id, row.paper)
+    if not 1 <= slot <= len(slots):
+        raise ServiceError("题号不存在")
+    spec = slots[slot - 1]
+    try:
+        canonical = scoring.normalize_response(spec["type"], response, spec["n"])
+    except ValueError as exc:
+        raise ServiceError("答案格式不正确") from exc
+    with write_connection(app.engine) as conn:
+        if q.save_if_open(conn, attempt_id=attempt_id, person_id=actor.id, slot=slot, question_id=spec["qid"],
+                          response=canonical, now=now, seconds=seconds, client_id=client_id):
+            return
+        row = q.attempt_status(conn, attempt_id)
+    if row is None:
+        raise NotFound("考试记录不存在")
+    if row.person_id != actor.id:
+        raise PermissionDenied("不能修改他人的答卷")
+    if row.state != "in_progress":
+        raise AnswerRefused(_refusal(row.state))
+    raise AnswerRefused("已超过考试截止时间，答案未保存；系统将按已保存的答案评分")
 
 
 def set_flag(app: App, actor: Actor, attempt_id: int, slot: int, flagged: bool, *, now: datetime | None = None) -> None:

@@ -126,3 +126,17 @@ def write_session(engine: Engine) -> Iterator[Session]:
 def read_session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@contextmanager
+def write_connection(engine: Engine):
+    """A Core connection in one write transaction (the exam's hot paths: no ORM unit of work)."""
+    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
+    with bind.begin() as conn:
+        yield conn
+
+
+@contextmanager
+def read_connection(engine: Engine):
+    with engine.connect() as conn:
+        yield conn

@@ -208,3 +208,80 @@ def clear_campaign_stats(session: Session, campaign_id: int) -> None:
 
     session.execute(delete(ItemStat).where(ItemStat.campaign_id == campaign_id))
     session.execute(delete(UnitLawStat).where(UnitLawStat.campaign_id == campaign_id))
+
+
+# --- the hot paths, as single Core statements ------------------------------------------------------
+
+_SAVE_SQL = """
+INSERT INTO answer (attempt_id, slot, question_id, response, flagged, changes, first_saved_at, saved_at,
+                    seconds_spent, client_id)
+SELECT :attempt_id, :slot, :question_id, :response, {false}, 1, :now, :now, :seconds, :client_id
+WHERE EXISTS (SELECT 1 FROM attempt WHERE id = :attempt_id AND person_id = :person_id
+              AND state = 'in_progress' AND deadline_at > :now{lock})
+ON CONFLICT (attempt_id, slot) DO UPDATE SET
+    response = excluded.response, saved_at = excluded.saved_at, client_id = excluded.client_id,
+    seconds_spent = answer.seconds_spent + excluded.seconds_spent, changes = answer.changes + 1
+"""
+_save_statements: dict[str, object] = {}
+
+
+def _save_statement(dialect: str):
+    stmt = _save_statements.get(dialect)
+    if stmt is None:
+        from sqlalchemy import DateTime, Float, Integer, String, bindparam, text
+
+        pg = dialect == "postgresql"
+        # On PostgreSQL the attempt row is share-locked: a concurrent submit (an UPDATE of that row) waits for
+        # this save, or this save waits for the submit and then finds the attempt finished.
+        sql = _SAVE_SQL.format(false="false" if pg else "0", lock=" FOR SHARE" if pg else "")
+        stmt = text(sql).bindparams(
+            bindparam("attempt_id", type_=Integer), bindparam("slot", type_=Integer),
+            bindparam("question_id", type_=String), bindparam("response", type_=String),
+            bindparam("now", type_=DateTime(timezone=True)), bindparam("seconds", type_=Float),
+            bindparam("client_id", type_=String), bindparam("person_id", type_=Integer))
+        _save_statements[dialect] = stmt
+    return stmt
+
+
+def save_if_open(conn, *, attempt_id: int, person_id: int, slot: int, question_id: str, response: str | None,
+                 now: datetime, seconds: float, client_id: str | None) -> bool:
+    """Upsert one answer only while the attempt is the person's, in progress and before its deadline:
+    one statement. False when nothing was written (the caller asks why)."""
+    res = conn.execute(_save_statement(conn.dialect.name), {
+        "attempt_id": attempt_id, "slot": slot, "question_id": question_id, "response": response, "now": now,
+        "seconds": seconds, "client_id": client_id, "person_id": person_id})
+    return res.rowcount == 1
+
+
+def attempt_status(conn, attempt_id: int) -> tuple | None:
+    """(person_id, state, deadline_at, paper) — read when a save was refused, to say why."""
+    return conn.execute(select(Attempt.person_id, Attempt.state, Attempt.deadline_at, Attempt.paper)
+                        .where(Attempt.id == attempt_id)).first()
+
+
+def start_context(conn, campaign_id: int, person_id: int) -> tuple | None:
+    """Everything starting an attempt needs, in one query: the campaign, the assignment and any open attempt."""
+    from sqlalchemy import and_
+
+    q = (select(Campaign.status, Campaign.opens_at, Campaign.closes_at, Campaign.time_limit_minutes,
+                Campaign.attempts_allowed, Campaign.blueprint_id, Campaign.partial_credit,
+                Assignment.id, Assignment.attempts_started, Assignment.extended_until,
+                Attempt.id, Attempt.deadline_at)
+         .select_from(Campaign)
+         .outerjoin(Assignment, and_(Assignment.campaign_id == Campaign.id, Assignment.person_id == person_id))
+         .outerjoin(Attempt, and_(Attempt.assignment_id == Assignment.id, Attempt.state == "in_progress"))
+         .where(Campaign.id == campaign_id).limit(1))
+    return conn.execute(q).first()
+
+
+def insert_attempt(conn, values: dict) -> int:
+    from sqlalchemy import insert
+
+    return conn.execute(insert(Attempt).values(**values).returning(Attempt.id)).scalar_one()
+
+
+def mark_started_core(conn, assignment_id: int, number: int, now: datetime) -> None:
+    from sqlalchemy import func as f
+
+    conn.execute(update(Assignment).where(Assignment.id == assignment_id)
+                 .values(attempts_started=number, first_started_at=f.coalesce(Assignment.first_started_at, now)))
