@@ -72,16 +72,16 @@ SELECT u.name, q.law_slug, COUNT(*), SUM(COALESCE(a.fraction, 0))
 WHERE t.campaign_id = :c AND t.state = 'finished'
 GROUP BY u.name, q.law_slug"""
 
-# Option counts as services/exams.py _grade_in_session counts them: a letter A-F is its position (so a judge
-# question's "F" counts as option 5), "T" is option 0.
+# Option counts as services/exams.py _option_indexes counts them: a letter A-E is its position; a judge answer is
+# option 0 ("T", 正确) or option 1 ("F", 错误). No question has six options, so "F" alone is a judge answer.
 ITEMS = f"""
 SELECT question_id, COUNT(*), SUM(x), SUM(x * x), SUM(y), SUM(y * y), SUM(x * y),
        SUM(CASE WHEN r LIKE '%A%' OR r = 'T' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN r LIKE '%B%' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN r LIKE '%B%' OR r = 'F' THEN 1 ELSE 0 END),
        SUM(CASE WHEN r LIKE '%C%' THEN 1 ELSE 0 END),
        SUM(CASE WHEN r LIKE '%D%' THEN 1 ELSE 0 END),
        SUM(CASE WHEN r LIKE '%E%' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN r LIKE '%F%' THEN 1 ELSE 0 END),
+       0,
        SUM(CASE WHEN r IS NULL OR r = '' THEN 1 ELSE 0 END)
 FROM (SELECT a.question_id, a.response AS r, COALESCE(a.fraction, 0) AS x,
              t.score - q.points * COALESCE(a.fraction, 0) AS y

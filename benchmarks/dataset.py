@@ -239,8 +239,9 @@ def _bank_arrays(bank, blueprint) -> _Bank:
     wrong = np.array([[w[i % len(w)] for i in range(width)] for w in wrong_lists], dtype="<U6")
     masks = {}
     for resp in {r for w in wrong_lists for r in w} | {bank.questions[q].answer for q in qids}:
-        # exactly the grading code's mapping (services/exams.py, _grade_in_session)
-        opts = [(LETTERS.index(ch) if ch in LETTERS else (0 if ch == "T" else 1)) for ch in resp]
+        # exactly the grading code's mapping (services/exams.py, _option_indexes): a judge answer is option 0
+        # (T, 正确) or 1 (F, 错误). No question has six options, so "F" alone is always a judge answer.
+        opts = [0] if resp == "T" else [1] if resp == "F" else [LETTERS.index(ch) for ch in resp]
         masks[resp] = sum(1 << i for i in set(opts))
     return _Bank(qids=qids, qindex={q: i for i, q in enumerate(qids)},
                  key=np.array([bank.questions[q].answer for q in qids], dtype="<U6"), wrong=wrong,

@@ -259,29 +259,50 @@ def attempt_status(conn, attempt_id: int) -> tuple | None:
                         .where(Attempt.id == attempt_id)).first()
 
 
+_prebuilt: dict[str, object] = {}
+
+
+def _stmt(name: str, build):
+    """Statements of the hot paths, built once per process (building them costs more than running them)."""
+    stmt = _prebuilt.get(name)
+    if stmt is None:
+        stmt = _prebuilt[name] = build()
+    return stmt
+
+
+def _start_context_stmt():
+    from sqlalchemy import and_, bindparam
+
+    return (select(Campaign.status, Campaign.opens_at, Campaign.closes_at, Campaign.time_limit_minutes,
+                   Campaign.attempts_allowed, Campaign.blueprint_id, Campaign.partial_credit,
+                   Assignment.id, Assignment.attempts_started, Assignment.extended_until,
+                   Attempt.id, Attempt.deadline_at)
+            .select_from(Campaign)
+            .outerjoin(Assignment, and_(Assignment.campaign_id == Campaign.id, Assignment.person_id == bindparam("pid")))
+            .outerjoin(Attempt, and_(Attempt.assignment_id == Assignment.id, Attempt.state == "in_progress"))
+            .where(Campaign.id == bindparam("cid")).limit(1))
+
+
 def start_context(conn, campaign_id: int, person_id: int) -> tuple | None:
     """Everything starting an attempt needs, in one query: the campaign, the assignment and any open attempt."""
-    from sqlalchemy import and_
-
-    q = (select(Campaign.status, Campaign.opens_at, Campaign.closes_at, Campaign.time_limit_minutes,
-                Campaign.attempts_allowed, Campaign.blueprint_id, Campaign.partial_credit,
-                Assignment.id, Assignment.attempts_started, Assignment.extended_until,
-                Attempt.id, Attempt.deadline_at)
-         .select_from(Campaign)
-         .outerjoin(Assignment, and_(Assignment.campaign_id == Campaign.id, Assignment.person_id == person_id))
-         .outerjoin(Attempt, and_(Attempt.assignment_id == Assignment.id, Attempt.state == "in_progress"))
-         .where(Campaign.id == campaign_id).limit(1))
-    return conn.execute(q).first()
+    return conn.execute(_stmt("start_context", _start_context_stmt), {"cid": campaign_id, "pid": person_id}).first()
 
 
 def insert_attempt(conn, values: dict) -> int:
     from sqlalchemy import insert
 
-    return conn.execute(insert(Attempt).values(**values).returning(Attempt.id)).scalar_one()
+    return conn.execute(_stmt("insert_attempt", lambda: insert(Attempt).returning(Attempt.id)), values).scalar_one()
+
+
+def _mark_started_stmt():
+    from sqlalchemy import DateTime, bindparam
+    from sqlalchemy import func as f
+
+    return (update(Assignment).where(Assignment.id == bindparam("aid"))
+            .values(attempts_started=bindparam("n"),
+                    first_started_at=f.coalesce(Assignment.first_started_at,
+                                                bindparam("now", type_=DateTime(timezone=True)))))
 
 
 def mark_started_core(conn, assignment_id: int, number: int, now: datetime) -> None:
-    from sqlalchemy import func as f
-
-    conn.execute(update(Assignment).where(Assignment.id == assignment_id)
-                 .values(attempts_started=number, first_started_at=f.coalesce(Assignment.first_started_at, now)))
+    conn.execute(_stmt("mark_started", _mark_started_stmt), {"aid": assignment_id, "n": number, "now": now})
