@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.support import (
-    ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PASSWORD, PHONE, TIMEOUT_MS, Db, RUN_COUNTER_JS, Site, read_logins, run_cli,
+    ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PASSWORD, PHONE, TIMEOUT_MS, Db, Site, read_logins, run_cli,
 )
 
 
@@ -29,8 +29,9 @@ def pytest_runtest_makereport(item, call):
 
 # --- the browser ------------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one module (closed at its end, so no Playwright event loop outlives the browser tests)."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing in CI: the test setup must install Debian's chromium")
@@ -52,7 +53,6 @@ def new_page(browser, request):
 
     def _new(viewport: dict = PHONE):
         ctx = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
-        ctx.add_init_script(RUN_COUNTER_JS)
         contexts.append(ctx)
         page = ctx.new_page()
         page.set_default_timeout(TIMEOUT_MS)
@@ -75,6 +75,11 @@ def new_page(browser, request):
             ctx.close()
         except Exception:  # noqa: BLE001
             pass
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_failure_artifacts():
+    shutil.rmtree(ARTIFACTS / "failures", ignore_errors=True)
 
 
 # --- seeded databases -----------------------------------------------------------------------------------
