@@ -266,8 +266,6 @@ def test_officer_cannot_open_coordinator_pages_by_url(module_site, new_page, pat
     assert "我的学习" in links and "完成情况" not in links and "人员名册" not in links
 
 
-@pytest.mark.xfail(strict=True, reason="app bug: reloading /exam (or any page but the main one) while the session is "
-                   "gone shows Streamlit's English 'Page not found' modal over the login form; see the report")
 def test_reload_keeps_the_page_without_an_error(module_site, new_page):
     """A phone that reloads the exam page should simply ask to log in again, with no error message."""
     site, server = module_site, module_site.servers[0]

@@ -17,7 +17,7 @@ import streamlit as st
 from training_app.bank import BankError
 from training_app.store.db import DatabaseUnavailable
 from training_app.ui.components.common import current_actor, get_app, role_label
-from training_app.ui.components.nav import page
+from training_app.ui.components.nav import PAGES_DIR, page
 
 st.set_page_config(page_title="法治培训与考试平台", page_icon="⚖️", layout="centered",
                    initial_sidebar_state="auto")
@@ -34,10 +34,15 @@ except DatabaseUnavailable as exc:
     st.error(str(exc))
     st.stop()
 
+ADDRESSES = ("home", "exam", "results", "practice", "review", "study", "account", "logout", "dashboard", "campaigns",
+             "roster", "items", "integrity", "reports", "audit", "staff")
 actor = current_actor()
 if actor is None:
+    # Every other page's address shows the login form too, so a reload or a reconnect after a server restart
+    # (which keep the address, e.g. /exam) lands on the login form instead of "Page not found".
+    elsewhere = [st.Page(str(PAGES_DIR / "login.py"), title="登录", url_path=name) for name in ADDRESSES]
     nav = st.navigation([page("login", "登录", ":material/login:", default=True),
-                         page("verify", "证书查验", ":material/verified:")], position="hidden")
+                         page("verify", "证书查验", ":material/verified:"), *elsewhere], position="hidden")
 elif st.session_state.get("must_change_password"):
     nav = st.navigation([page("account", "修改密码", ":material/key:", default=True)], position="hidden")
 else:

@@ -15,7 +15,7 @@ event = st.text_input("按事件类型筛选（如 login、roster_import、expor
 rows = admin.audit_records(app, actor, event=event.strip() or None)
 st.dataframe(pd.DataFrame([{"时间": fmt_dt(r["at"], True), "事件": r["event"], "操作人": r["actor"], "对象": r["object"],
                             "结果": r["outcome"], "详情": r["detail"]} for r in rows]), hide_index=True,
-             use_container_width=True)
+             width="stretch")
 
 st.subheader("清理过期记录")
 days = app.settings.audit_retention_days

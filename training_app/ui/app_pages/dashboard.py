@@ -35,7 +35,7 @@ table = pd.DataFrame([{"单位": u["unit"], "应参训": u["eligible"], "已完�
                        "合格率": pct(u["pass_rate"]),
                        "平均分": None if u["average_score"] is None else round(u["average_score"], 1),
                        "学时达标率": pct(u["study_target_rate"])} for u in units])
-event = st.dataframe(table, hide_index=True, use_container_width=True, on_select="rerun", selection_mode="single-row",
+event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                      key="unit_table")
 picked = event.selection.rows if event and hasattr(event, "selection") else []
 unit_options = {u["unit_id"]: u["unit"] for u in units}
@@ -47,7 +47,7 @@ if drill is not None:
     people = dashboard.people(app, actor, campaign.id, unit_id=drill)
     st.dataframe(pd.DataFrame([{"姓名": p["name"], "账号": p["account"], "职务": p["title"], "手机": p["phone"],
                                 "状态": p["status"], "成绩": p["grade"], "本年学时": p["study_hours"]} for p in people]),
-                 hide_index=True, use_container_width=True)
+                 hide_index=True, width="stretch")
 
 st.subheader("督办清单")
 only = st.radio("范围", ["未参考", "未完成", "未合格"], horizontal=True, key="todo_scope")
@@ -55,7 +55,7 @@ key = {"未参考": "not_started", "未完成": "not_completed", "未合格": "n
 todo = dashboard.people(app, actor, campaign.id, only=key)
 st.caption(f"共 {len(todo)} 人")
 st.dataframe(pd.DataFrame([{"单位": p["unit"], "姓名": p["name"], "账号": p["account"], "手机": p["phone"],
-                            "状态": p["status"]} for p in todo]), hide_index=True, use_container_width=True)
+                            "状态": p["status"]} for p in todo]), hide_index=True, width="stretch")
 if st.button("生成督办清单 CSV", key="make_csv"):
     st.session_state["_todo_csv"] = reports.supervision_csv(app, actor, campaign.id)
 if st.session_state.get("_todo_csv"):
@@ -80,7 +80,7 @@ if heat:
         color=alt.Color("accuracy:Q", title="正确率", scale=alt.Scale(scheme="redyellowgreen", domain=[0.3, 1.0])),
         tooltip=[alt.Tooltip("unit:N", title="单位"), alt.Tooltip("law_title:N", title="法律法规"),
                  alt.Tooltip("accuracy:Q", title="正确率", format=".0%"), alt.Tooltip("answered:Q", title="作答题次")])
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")
     weak = dashboard.weakest_laws(app, actor, campaign.id)
     if weak:
         st.caption("正确率最低的法律法规：" + "，".join(f"《{w['law_title']}》{w['accuracy']:.0%}" for w in weak))

@@ -8,7 +8,6 @@ import time
 from datetime import datetime
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from training_app.engine import deadlines, scoring
 from training_app.services import exams
@@ -106,7 +105,7 @@ def go(slot: int) -> None:
 st.subheader(esc(view.campaign_title))
 deadline_local = fmt_dt(view.deadline_at, with_seconds=True)
 st.caption(f"第 {view.number} 次作答　截止 {deadline_local}　已答 {view.answered}/{len(view.questions)}")
-components.html(
+st.iframe(
     f"""<div id="cd" style="font:600 20px sans-serif;color:#b42318"></div>
 <script>
 const end = Date.now() + {view.seconds_left} * 1000;
@@ -120,7 +119,7 @@ function tick() {{
 tick(); setInterval(tick, 1000);
 </script>""",
     height=34,
-)
+)  # numbers only, made here: no user or bank text goes into this frame
 
 
 @st.fragment(run_every=30)
@@ -156,21 +155,19 @@ with st.container(border=True):
               on_change=on_flag, args=(qv.slot, f"flag_{attempt_id}_{qv.slot}"))
 
 c1, c2 = st.columns(2)
-c1.button("← 上一题", disabled=cur <= 1, use_container_width=True, on_click=go, args=(cur - 1,))
-c2.button("下一题 →", disabled=cur >= len(view.questions), use_container_width=True, on_click=go, args=(cur + 1,),
+c1.button("← 上一题", disabled=cur <= 1, width="stretch", on_click=go, args=(cur - 1,))
+c2.button("下一题 →", disabled=cur >= len(view.questions), width="stretch", on_click=go, args=(cur + 1,),
           type="primary")
 
 # --- answer sheet --------------------------------------------------------------------------------
 with st.expander(f"答题卡（已答 {view.answered}，未答 {len(view.unanswered_slots)}，标记 {len(view.flagged_slots)}）",
                  expanded=False):
     st.caption("✅ 已答　⬜ 未答　🚩 已标记；点题号跳转")
-    per_row = 5
-    for start in range(0, len(view.questions), per_row):
-        cols = st.columns(per_row)
-        for col, q in zip(cols, view.questions[start:start + per_row]):
+    with st.container(horizontal=True):  # wraps on a phone instead of stacking 80 full-width buttons
+        for q in view.questions:
             mark = "🚩" if q.flagged else ("✅" if q.chosen else "⬜")
-            col.button(f"{q.slot}{mark}", key=f"sheet_{attempt_id}_{q.slot}", on_click=go, args=(q.slot,),
-                       use_container_width=True, type="primary" if q.slot == cur else "secondary")
+            st.button(f"{q.slot}{mark}", key=f"sheet_{attempt_id}_{q.slot}", on_click=go, args=(q.slot,),
+                      type="primary" if q.slot == cur else "secondary")
 
 
 @st.dialog("确认交卷")
@@ -192,6 +189,6 @@ def confirm_submit() -> None:
 
 
 st.divider()
-if st.button("交卷", type="primary", use_container_width=True, key="submit"):
+if st.button("交卷", type="primary", width="stretch", key="submit"):
     confirm_submit()
 st.caption(f"开始于 {fmt_dt(view.started_at)}　剩余约 {fmt_duration(view.seconds_left)}")

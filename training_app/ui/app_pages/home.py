@@ -19,7 +19,7 @@ in_progress = [e for e in exams if e.open_attempt_id]
 if in_progress:
     e = in_progress[0]
     st.warning(f"您有正在进行的考试：{e.title}")
-    if st.button("继续作答", type="primary", use_container_width=True, key="resume"):
+    if st.button("继续作答", type="primary", width="stretch", key="resume"):
         st.session_state["attempt_id"] = e.open_attempt_id
         goto("exam")
 

@@ -24,7 +24,7 @@ table = pd.DataFrame([{"题号": r.question_id, "法律法规": r.law, "题型":
                        "难度系数": None if r.facility is None else round(r.facility, 2),
                        "区分度": None if r.discrimination is None else round(r.discrimination, 2),
                        "提示": "、".join(r.flags)} for r in rows])
-st.dataframe(table, hide_index=True, use_container_width=True)
+st.dataframe(table, hide_index=True, width="stretch")
 pick = st.selectbox("查看选项分布", [r.question_id for r in rows] or [None])
 row = next((r for r in rows if r.question_id == pick), None)
 if row:

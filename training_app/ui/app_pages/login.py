@@ -15,7 +15,7 @@ if get_app().settings.demo_mode:
 with st.form("login"):
     account = st.text_input("账号", placeholder="执法证号或用户名")
     password = st.text_input("密码", type="password")
-    submitted = st.form_submit_button("登录", type="primary", use_container_width=True)
+    submitted = st.form_submit_button("登录", type="primary", width="stretch")
 
 if submitted:
     try:

@@ -28,7 +28,7 @@ with tab_import:
             plan = roster.preview(app, actor, data, upload.name, create_units=create_units)
         except roster.RosterError as exc:
             st.error(f"名册有 {len(exc.problems)} 处问题，未导入任何数据：")
-            st.dataframe(pd.DataFrame({"问题": exc.report()}), hide_index=True, use_container_width=True)
+            st.dataframe(pd.DataFrame({"问题": exc.report()}), hide_index=True, width="stretch")
         else:
             st.success(f"预览（{plan.encoding}）：新增 {len(plan.add)} 人，变更 {len(plan.change)} 人，"
                        f"停用 {len(plan.deactivate)} 人，不变 {plan.unchanged} 人"
@@ -66,7 +66,7 @@ with tab_people:
     rows = roster.list_people(app, actor, search=search or None, include_inactive=inactive)
     st.caption(f"共 {len(rows)} 人")
     st.dataframe(pd.DataFrame([{k: v for k, v in r.items() if k != "id"} for r in rows[:2000]]),
-                 hide_index=True, use_container_width=True)
+                 hide_index=True, width="stretch")
     accounts = {r["账号"]: r for r in rows}
     st.markdown("**账号操作**")
     acct = st.text_input("账号", key="op_account")
@@ -96,7 +96,7 @@ with tab_units:
     units = roster.list_units(app, actor)
     st.dataframe(pd.DataFrame([{"单位": u.name, "类型": UNIT_KIND_LABELS.get(u.kind, u.kind),
                                 "演示数据": "是" if u.is_demo else ""} for u in units]),
-                 hide_index=True, use_container_width=True)
+                 hide_index=True, width="stretch")
     if actor.scope_unit_id is None:
         with st.form("add_unit", clear_on_submit=True):
             name = st.text_input("单位名称")
