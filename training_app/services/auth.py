@@ -86,6 +86,8 @@ def random_password(length: int = 12) -> str:
         chars = [secrets.choice(lower), secrets.choice(upper), secrets.choice(digits), secrets.choice(symbols)]
         chars += [secrets.choice(lower + upper + digits) for _ in range(length - 4)]
         secrets.SystemRandom().shuffle(chars)
+        while not chars[0].isalnum():  # never start with = + - @: a spreadsheet would take it for a formula
+            chars.append(chars.pop(0))
         pw = "".join(chars)
         if not password_problems(pw):
             return pw
