@@ -122,11 +122,3 @@ def assemble_paper(bank: Bank, blueprint: Blueprint, seed: int) -> Paper:
             slots.append(Slot(slot=len(slots) + 1, qid=q.id, qtype=q.type, order=order,
                               points=blueprint.points_for(q.type), content_hash=q.content_hash))
     return Paper(blueprint_id=blueprint.id, seed=seed, slots=tuple(slots))
-
-
-def practice_sequence(questions: list[Question], seed: int, n: int) -> list[str]:
-    """A practice run: up to n question ids, shuffled reproducibly."""
-    rng = random.Random(seed)
-    ids = sorted(q.id for q in questions)
-    rng.shuffle(ids)
-    return ids[:n]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import extract, func, select, update
 from sqlmodel import Session
@@ -76,7 +76,3 @@ def extend(session: Session, campaign_id: int, until: datetime, *, person_id: in
 def open_attempt_count(session: Session, campaign_id: int) -> int:
     return session.execute(select(func.count()).select_from(Attempt)
                            .where(Attempt.campaign_id == campaign_id, Attempt.state == "in_progress")).scalar_one()
-
-
-def year_of(d: date | datetime) -> int:
-    return d.year

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -61,30 +61,6 @@ def lock_attempt(session: Session, attempt_id: int) -> tuple | None:
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update()
     return session.execute(q).first()
-
-
-def attempt_state(session: Session, attempt_id: int) -> tuple | None:
-    """(person_id, state, deadline_at) — the cheap read the save path needs when the paper is cached."""
-    q = select(Attempt.person_id, Attempt.state, Attempt.deadline_at).where(Attempt.id == attempt_id)
-    if session.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update()
-    return session.execute(q).first()
-
-
-def upsert_answer(session: Session, *, attempt_id: int, slot: int, question_id: str, response: str | None,
-                  now: datetime, seconds: float, client_id: str | None, flagged: bool | None = None) -> None:
-    ins = dialect_insert(session)(Answer).values(
-        attempt_id=attempt_id, slot=slot, question_id=question_id, response=response, flagged=bool(flagged),
-        changes=1, first_saved_at=now, saved_at=now, seconds_spent=seconds, client_id=client_id)
-    excluded = ins.excluded
-    values = {"saved_at": excluded.saved_at, "client_id": excluded.client_id,
-              "seconds_spent": Answer.__table__.c.seconds_spent + excluded.seconds_spent}
-    if flagged is None or response is not None:
-        values["response"] = excluded.response
-        values["changes"] = Answer.__table__.c.changes + 1
-    if flagged is not None:
-        values["flagged"] = excluded.flagged
-    session.execute(ins.on_conflict_do_update(index_elements=["attempt_id", "slot"], set_=values))
 
 
 def set_flag(session: Session, *, attempt_id: int, slot: int, question_id: str, flagged: bool, now: datetime) -> None:
@@ -162,23 +138,6 @@ def update_assignment_after_grade(session: Session, assignment_id: int, *, grade
     if passed and not a.passed:
         a.passed_at = now
     a.passed = passed
-    session.add(a)
-
-
-def campaign_of(session: Session, campaign_id: int) -> Campaign | None:
-    return session.get(Campaign, campaign_id)
-
-
-def count_answers(session: Session, attempt_id: int) -> int:
-    return session.execute(select(func.count()).select_from(Answer).where(Answer.attempt_id == attempt_id,
-                                                                          Answer.response.is_not(None))).scalar_one()
-
-
-def mark_started(session: Session, assignment_id: int, number: int, now: datetime) -> None:
-    a = session.get(Assignment, assignment_id)
-    a.attempts_started = max(a.attempts_started or 0, number)
-    if a.first_started_at is None:
-        a.first_started_at = now
     session.add(a)
 
 
