@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -10,3 +12,14 @@ def neutralize(value):
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+
+
+def safe_filename(text: str, *, fallback: str = "未命名", max_len: int = 80) -> str:
+    """One path component fit for an archive entry or a download name: no separators, no '..', no control
+    or reserved characters, no leading dots or spaces (so it can never climb out of its folder)."""
+    name = _UNSAFE_NAME.sub("_", str(text or ""))
+    name = re.sub(r"\.{2,}", "_", name).strip(" .")
+    return name[:max_len] or fallback

@@ -80,7 +80,7 @@ def test_gbk_roster_imports_with_names_intact(bad_app):
         data.decode("utf-8")  # really not UTF-8
     plan = roster.preview(app, coordinator, data, "gbk_valid.csv")
     assert plan.encoding == "GBK" and len(plan.add) == 4
-    result = roster.import_roster(app, coordinator, data, "gbk_valid.csv")
+    result = roster.import_roster(app, coordinator, data, "gbk_valid.csv", mode="replace", confirm_deactivate=1)
     assert (result.added, result.deactivated) == (4, 1)
     expected = {"LN2600001": ("张三", "区市场监督管理局", "有效", "2024-03-15", False),
                 "LN2600002": ("李四", "区城市管理行政执法局", "有效", "2023-07-01", False),
@@ -94,7 +94,7 @@ def test_gbk_roster_imports_with_names_intact(bad_app):
            for c, p in people.items()}
     assert got == expected
     assert sorted(c["姓名"] for c in result.credentials) == sorted(v[0] for v in expected.values())
-    assert not old.active  # not on the new roster: deactivated, not deleted
+    assert not old.active  # "replace": not on the new roster, so deactivated, not deleted
 
 
 # --- generated: too big to commit ----------------------------------------------------------------

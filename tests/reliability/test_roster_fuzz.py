@@ -135,7 +135,10 @@ def _import(app, coordinator, data: bytes, filename: str, *, create_units: bool)
     before = dump_all(app.engine)
     n_lines = data.count(b"\n") + data.count(b"\r") + 2  # an upper bound on a CSV's row numbers
     try:
-        result = roster.import_roster(app, coordinator, data, filename, create_units=create_units)
+        # "replace" mode: the file is the whole roster (the checks below expect only its officers active)
+        plan = roster.preview(app, coordinator, data, filename, create_units=create_units, mode="replace")
+        result = roster.import_roster(app, coordinator, data, filename, create_units=create_units, mode="replace",
+                                      confirm_deactivate=len(plan.deactivate))
     except roster.RosterError as exc:
         assert exc.problems, "a RosterError without a problem"
         for row, message in exc.problems:

@@ -124,10 +124,11 @@ def test_reimport_moves_a_person_and_deactivates_one_keeping_history(setup):
     exams.save_answer(app, actor_of(li), aid, 1, "A")
     exams.submit_attempt(app, actor_of(li), aid)
     moved = ROWS[0].replace("区市场监督管理局", "区城市管理行政执法局")
-    plan = roster.preview(app, coord, csv_bytes([moved, ROWS[2], ROWS[3]]), "名册2.csv")
+    plan = roster.preview(app, coord, csv_bytes([moved, ROWS[2], ROWS[3]]), "名册2.csv", mode="replace")
     assert [(r.cert_no, d) for r, d in plan.change] == [("LN2600001", ["单位 区市场监督管理局→区城市管理行政执法局"])]
     assert [d[0] for d in plan.deactivate] == ["LN2600002"]
-    result = roster.import_roster(app, coord, csv_bytes([moved, ROWS[2], ROWS[3]]), "名册2.csv")
+    result = roster.import_roster(app, coord, csv_bytes([moved, ROWS[2], ROWS[3]]), "名册2.csv", mode="replace",
+                                  confirm_deactivate=1)
     assert (result.added, result.changed, result.deactivated) == (0, 1, 1)
     with read_session(app.engine) as s:
         wang2 = s.get(Person, wang.id)

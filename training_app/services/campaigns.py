@@ -13,7 +13,7 @@ from ..store import campaigns as cq
 from ..store import exams as eq
 from ..store.db import read_session, write_session
 from ..store.models import AUDIENCES, REVIEW_POLICIES, Campaign
-from .common import Actor, App, NotFound, ServiceError, require
+from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require
 from .exams import close_overdue, regrade_campaign, submit_attempt  # noqa: F401 - regrade is offered on the campaigns page
 
 
@@ -60,9 +60,16 @@ def _validate(app: App, data: CampaignInput) -> None:
         raise ServiceError("；".join(problems))
 
 
+def _owned(actor: Actor, c: Campaign, what: str) -> None:
+    if not actor.owns_campaign(c.audience, json.loads(c.audience_units or "[]")):
+        raise PermissionDenied(f"该培训任务的范围超出您管理的单位，无权{what}")
+
+
 def create_campaign(app: App, actor: Actor, data: CampaignInput, *, is_demo: bool = False) -> int:
     require(actor, "coordinator", "admin")
     _validate(app, data)
+    if not actor.owns_campaign(data.audience, data.audience_units):
+        raise PermissionDenied("单位管理员只能为本单位创建培训任务（参训对象选“指定单位”并只选本单位）")
     bp = app.bank.blueprints[data.blueprint_id]
     with write_session(app.engine) as s:
         c = Campaign(
@@ -90,6 +97,7 @@ def publish(app: App, actor: Actor, campaign_id: int) -> int:
         c = s.get(Campaign, campaign_id)
         if c is None:
             raise NotFound("培训任务不存在")
+        _owned(actor, c, "发布")
         if c.status == "closed":
             raise ServiceError("任务已结束，不能再发布")
         people = cq.eligible_people(s, c)
@@ -112,11 +120,19 @@ def extend(app: App, actor: Actor, campaign_id: int, until: datetime, *, person_
     if person_id is None and unit_id is None:
         raise ServiceError("请选择延期的人员或单位")
     if unit_id is not None and not actor.can_see_unit(unit_id):
-        raise ServiceError("无权为该单位延期")
+        raise PermissionDenied("无权为该单位延期")
     with write_session(app.engine) as s:
         c = s.get(Campaign, campaign_id)
         if c is None:
             raise NotFound("培训任务不存在")
+        if person_id is not None:
+            a = eq.get_assignment(s, campaign_id, person_id)
+            if a is None:
+                raise NotFound("该人员不在这项培训任务中")
+            if not actor.can_see_unit(a.unit_id):
+                raise PermissionDenied("无权为该人员延期")
+        if person_id is None and unit_id is None:
+            _owned(actor, c, "延期")
         if deadlines.as_utc(until) <= deadlines.as_utc(c.closes_at):
             raise ServiceError("延期时间须晚于任务截止时间")
         n = cq.extend(s, campaign_id, deadlines.as_utc(until), person_id=person_id, unit_id=unit_id)
@@ -126,25 +142,76 @@ def extend(app: App, actor: Actor, campaign_id: int, until: datetime, *, person_
         return n
 
 
+@dataclass
+class CloseImpact:
+    """What closing a campaign now would do: said in the confirmation before it is done."""
+
+    eligible: int
+    finished: int  # at least one finished attempt
+    in_progress: int  # an attempt open now: graded from what was saved
+    not_started: int
+
+    @property
+    def unfinished(self) -> int:
+        return self.eligible - self.finished
+
+
+def close_impact(app: App, actor: Actor, campaign_id: int) -> CloseImpact:
+    require(actor, "coordinator", "admin")
+    with read_session(app.engine) as s:
+        c = s.get(Campaign, campaign_id)
+        if c is None:
+            raise NotFound("培训任务不存在")
+        _owned(actor, c, "结束")
+        eligible, finished, in_progress = cq.completion_counts(s, campaign_id)
+    return CloseImpact(eligible, finished, in_progress, eligible - finished - in_progress)
+
+
 def close(app: App, actor: Actor, campaign_id: int, *, now: datetime | None = None) -> int:
-    """Close the campaign: open attempts are graded from what was saved. Returns how many were closed."""
+    """Close the campaign: open attempts are graded from what was saved. Returns how many were closed.
+    An admin can reopen it (:func:`reopen`)."""
     require(actor, "coordinator", "admin")
     now = now or deadlines.utcnow()
     with write_session(app.engine) as s:
         c = s.get(Campaign, campaign_id)
         if c is None:
             raise NotFound("培训任务不存在")
+        _owned(actor, c, "结束")
+        if c.status == "closed":
+            raise ServiceError("任务已经结束")
+        eligible, finished, in_progress = cq.completion_counts(s, campaign_id)
         c.status = "closed"
         if deadlines.as_utc(c.closes_at) > now:
             c.closes_at = now
         c.updated_at = now
         s.add(c)
-        audit.append(s, "campaign_close", actor_id=actor.id, actor=actor.account, obj=f"campaign:{campaign_id}")
+        audit.append(s, "campaign_close", actor_id=actor.id, actor=actor.account, obj=f"campaign:{campaign_id}",
+                     detail={"eligible": eligible, "finished": finished, "in_progress": in_progress})
     with read_session(app.engine) as s:
         ids = [a.id for a in eq.open_attempts_in_campaign(s, campaign_id)]
     for attempt_id in ids:
         submit_attempt(app, None, attempt_id, now=now, finished_by="timeout")
     return len(ids)
+
+
+def reopen(app: App, actor: Actor, campaign_id: int, closes_at: datetime, *, now: datetime | None = None) -> None:
+    """An admin reopens a closed campaign with a new deadline (audited). Attempts graded at the close stay
+    graded; whoever has attempts left may start again until the new deadline."""
+    require(actor, "admin")
+    now = now or deadlines.utcnow()
+    with write_session(app.engine) as s:
+        c = s.get(Campaign, campaign_id)
+        if c is None:
+            raise NotFound("培训任务不存在")
+        if c.status != "closed":
+            raise ServiceError("只有已结束的任务可以重新开放")
+        if deadlines.as_utc(closes_at) <= now:
+            raise ServiceError("新的截止时间须晚于现在")
+        old = deadlines.as_utc(c.closes_at)
+        c.status, c.closes_at, c.updated_at = "published", deadlines.as_utc(closes_at), now
+        s.add(c)
+        audit.append(s, "campaign_reopen", actor_id=actor.id, actor=actor.account, obj=f"campaign:{campaign_id}",
+                     detail={"old_closes_at": old.isoformat(), "closes_at": deadlines.as_utc(closes_at).isoformat()})
 
 
 def list_campaigns(app: App, actor: Actor) -> list[Campaign]:

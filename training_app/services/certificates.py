@@ -24,6 +24,7 @@ from ..store import certificates as cert_store
 from ..store.db import read_session, write_session
 from ..store.exams import get_assignment
 from ..store.models import Campaign, Certificate, Person, Unit
+from ..textsafe import safe_filename
 from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require
 
 FONT = Path(__file__).resolve().parent.parent / "data" / "fonts" / "NotoSansSC-Subset.otf"
@@ -108,6 +109,9 @@ def revoke(app: App, actor: Actor, serial: str, reason: str) -> None:
         cert = cert_store.certificate_by_serial(s, serial)
         if cert is None:
             raise NotFound("证书不存在")
+        holder = s.get(Person, cert.person_id)
+        if not actor.can_see_unit(holder.unit_id if holder else None):
+            raise PermissionDenied("无权撤销您管理范围以外人员的证书")
         cert.revoked_at, cert.revoke_reason = deadlines.utcnow(), reason.strip()[:200]
         s.add(cert)
         audit.append(s, "certificate_revoke", actor_id=actor.id, actor=actor.account, obj=f"certificate:{serial}",
@@ -180,7 +184,7 @@ def render_pdf(app: App, info: CertificateInfo) -> bytes:
 
 def my_certificate_pdf(app: App, actor: Actor, campaign_id: int) -> tuple[str, bytes]:
     info = issue(app, actor, campaign_id)
-    return f"合格证书_{info.serial}.pdf", render_pdf(app, info)
+    return safe_filename(f"合格证书_{info.serial}") + ".pdf", render_pdf(app, info)
 
 
 def certificates_zip(app: App, actor: Actor, campaign_id: int, *, unit_id: int | None = None) -> tuple[int, bytes]:
@@ -195,7 +199,8 @@ def certificates_zip(app: App, actor: Actor, campaign_id: int, *, unit_id: int |
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for pid in people:
             info = issue(app, actor, campaign_id, pid)
-            z.writestr(f"{info.unit}/{info.serial}_{info.name}.pdf", render_pdf(app, info))
+            z.writestr(f"{safe_filename(info.unit)}/{safe_filename(f'{info.serial}_{info.name}')}.pdf",
+                       render_pdf(app, info))
     with write_session(app.engine) as s:
         audit.append(s, "export", actor_id=actor.id, actor=actor.account, obj=f"campaign:{campaign_id}",
                      detail={"format": "certificates.zip", "unit_id": unit_id, "count": len(people)})

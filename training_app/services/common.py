@@ -52,6 +52,23 @@ class Actor:
             return self.scope_unit_id is None or self.scope_unit_id == unit_id
         return False
 
+    @property
+    def is_scoped(self) -> bool:
+        """A coordinator limited to one unit."""
+        return self.role == "coordinator" and self.scope_unit_id is not None
+
+    def owns_campaign(self, audience: str, audience_units: list[int] | tuple[int, ...]) -> bool:
+        """May this actor change a campaign with this audience (close, reopen, regrade, publish)?
+        A scoped coordinator only owns campaigns of their own unit alone."""
+        if self.role == "admin" or (self.role == "coordinator" and self.scope_unit_id is None):
+            return True
+        return self.is_scoped and audience == "units" and list(audience_units) == [self.scope_unit_id]
+
+
+def require_unit(actor: Actor, unit_id: int | None, message: str = "无权操作您管理范围以外的人员或单位") -> None:
+    if not actor.can_see_unit(unit_id):
+        raise PermissionDenied(message)
+
 
 def require(actor: Actor | None, *roles: str) -> Actor:
     if actor is None:

@@ -512,6 +512,8 @@ def regrade_campaign(app: App, actor: Actor, campaign_id: int, *, now: datetime 
         campaign = s.get(Campaign, campaign_id)
         if campaign is None:
             raise NotFound("培训任务不存在")
+        if not actor.owns_campaign(campaign.audience, json.loads(campaign.audience_units or "[]")):
+            raise PermissionDenied("该培训任务的范围超出您管理的单位，无权重新判分")
         attempts = q.finished_attempts_of_campaign(s, campaign_id)
         q.clear_campaign_stats(s, campaign_id)
         by_assignment: dict[int, list[float]] = {}

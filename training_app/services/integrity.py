@@ -33,8 +33,11 @@ def scan(app: App, actor: Actor, campaign_id: int) -> int:
     require(actor, "coordinator", "admin")
     cfg = app.settings
     with read_session(app.engine) as s:
-        if s.get(Campaign, campaign_id) is None:
+        c = s.get(Campaign, campaign_id)
+        if c is None:
             raise NotFound("培训任务不存在")
+        if not actor.owns_campaign(c.audience, json.loads(c.audience_units or "[]")):
+            raise PermissionDenied("该培训任务的范围超出您管理的单位，无权运行诚信检查")
         records = _records(s, campaign_id)
     found: list[dict] = []
     for r in records:

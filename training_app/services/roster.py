@@ -1,14 +1,18 @@
 """Roster import (.xlsx or .csv): preview first, then all or nothing.
 
 A file with any bad row imports nothing and lists every bad row with its row number and reason.
-Re-import updates people by 执法证号 and never loses their history; someone no longer on the roster is
-deactivated, not deleted. New accounts get random initial passwords, returned once.
+An import adds and updates people by 执法证号 (mode "merge", the default) and never loses their history.
+Deactivating the people missing from the file is a separate, explicit mode ("replace"): above
+REPLACE_CONFIRM_SHARE of the active officers in scope it needs the number typed back. Every import records
+the previous state of each person it touched, so it can be undone from 人员名册. New accounts get random
+initial passwords, returned once.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -19,9 +23,11 @@ from ..store import accounts as acc
 from ..store import audit
 from ..store import campaigns as cq
 from ..store.db import read_session, write_session
-from ..store.models import CERT_STATUSES, Person, Unit
+from ..store import roster_imports as riq
+from ..store.models import CERT_STATUSES, Person, RosterImport, Unit
 from . import auth
-from .common import Actor, App, PermissionDenied, ServiceError, require
+from .exports import mask_phone
+from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require
 
 REQUIRED = ("姓名", "执法证号", "单位", "证件状态", "发证日期", "职务", "是否领导干部")
 OPTIONAL = ("手机",)
@@ -30,6 +36,11 @@ NO = {"否", "N", "n", "NO", "no", "0", "false", "FALSE", "False", ""}
 CERT_RE = re.compile(r"^[A-Za-z0-9-]{4,32}$")
 PHONE_RE = re.compile(r"^1\d{10}$")
 MAX_ROWS = 20000
+MODES = ("merge", "replace")
+MODE_LABELS = {"merge": "新增和更新（不停用任何人）", "replace": "以本名册为准，停用名册外人员"}
+REPLACE_CONFIRM_SHARE = 0.05  # replacing deactivates more than this share of active officers: type the number
+PATH_CHARS = re.compile(r"[/\\]|\.\.")  # a name must never become a path (archives, download names)
+SNAPSHOT_FIELDS = ("name", "unit_id", "cert_status", "cert_date", "title", "is_leader", "phone", "active")
 MAX_LEN = {"姓名": 50, "执法证号": 32, "单位": 100, "证件状态": 10, "发证日期": 20, "职务": 100, "是否领导干部": 10,
            "手机": 20}  # the columns' sizes in the database
 
@@ -68,6 +79,14 @@ class ImportPlan:
     deactivate: list[tuple[str, str, str]] = field(default_factory=list)  # (cert, name, unit)
     new_units: list[str] = field(default_factory=list)
     unchanged: int = 0
+    mode: str = "merge"
+    active_officers: int = 0  # active officers in the actor's scope before the import
+    missing: int = 0  # active officers in scope not in the file (deactivated only in "replace" mode)
+
+    @property
+    def needs_typed_confirmation(self) -> bool:
+        """Replacing would deactivate more than REPLACE_CONFIRM_SHARE of the active officers."""
+        return len(self.deactivate) > REPLACE_CONFIRM_SHARE * max(self.active_officers, 1)
 
 
 @dataclass
@@ -78,6 +97,7 @@ class ImportResult:
     units_created: int
     assigned: int
     credentials: list[dict]  # account, name, unit, initial password: shown once, never stored
+    import_id: int | None = None
 
 
 # --- reading the file ----------------------------------------------------------------------------
@@ -203,6 +223,8 @@ def parse_roster(data: bytes, filename: str, *, max_bytes: int = 5 * 1024 * 1024
                 reasons.append(f"“{h}”含有不可见的控制字符")
             elif v[:1] in ("=", "+", "@") or (v[:1] == "-" and h != "手机"):
                 reasons.append(f"“{h}”含公式或以特殊符号开头（{v[:20]}）")
+            elif h in ("姓名", "单位") and PATH_CHARS.search(v):
+                reasons.append(f"“{h}”含有路径字符（/ \\ 或 ..）：{v[:20]}")
             elif len(v) > MAX_LEN.get(h, 100):
                 reasons.append(f"“{h}”过长（最多 {MAX_LEN.get(h, 100)} 个字符）")
         name, cert, unit, status = values["姓名"], values["执法证号"], values["单位"], values["证件状态"]
@@ -242,7 +264,10 @@ def parse_roster(data: bytes, filename: str, *, max_bytes: int = 5 * 1024 * 1024
 
 # --- planning and applying -----------------------------------------------------------------------
 
-def _plan(session, actor: Actor, rows: list[RosterRow], encoding: str, create_units: bool) -> ImportPlan:
+def _plan(session, actor: Actor, rows: list[RosterRow], encoding: str, create_units: bool,
+          mode: str = "merge") -> ImportPlan:
+    if mode not in MODES:
+        raise ServiceError("导入方式不正确")
     units = {u.name: u for u in acc.units(session)}
     problems = []
     new_units = sorted({r.unit for r in rows if r.unit not in units})
@@ -265,7 +290,7 @@ def _plan(session, actor: Actor, rows: list[RosterRow], encoding: str, create_un
             problems.append((r.row, f"账号 {r.cert_no} 已被其他人员使用"))
     if problems:
         raise RosterError(sorted(problems))
-    plan = ImportPlan(encoding=encoding, rows=rows, new_units=new_units)
+    plan = ImportPlan(encoding=encoding, rows=rows, new_units=new_units, mode=mode)
     in_file = set()
     for r in rows:
         in_file.add(r.cert_no)
@@ -283,13 +308,13 @@ def _plan(session, actor: Actor, rows: list[RosterRow], encoding: str, create_un
         if p.cert_status != r.status:
             diffs.append(f"证件状态 {p.cert_status}→{r.status}")
         if p.cert_date != r.cert_date:
-            diffs.append(f"发证日期 {p.cert_date}→{r.cert_date}")
+            diffs.append(f"发证日期 {p.cert_date or '（空）'}→{r.cert_date}")
         if (p.title or "") != r.title:
-            diffs.append("职务")
+            diffs.append(f"职务 {p.title or '（空）'}→{r.title or '（空）'}")
         if p.is_leader != r.is_leader:
-            diffs.append("领导干部" + ("是" if r.is_leader else "否"))
+            diffs.append(f"领导干部 {'是' if p.is_leader else '否'}→{'是' if r.is_leader else '否'}")
         if (p.phone or None) != r.phone:
-            diffs.append("手机")
+            diffs.append(f"手机 {mask_phone(p.phone) or '（空）'}→{mask_phone(r.phone) or '（空）'}")
         if not p.active:
             diffs.append("重新启用")
         if diffs:
@@ -297,45 +322,72 @@ def _plan(session, actor: Actor, rows: list[RosterRow], encoding: str, create_un
         else:
             plan.unchanged += 1
     unit_names = {u.id: u.name for u in units.values()}
+    missing = []
     for cert, p in existing.items():
-        if cert in in_file or not p.active or p.role != "officer":
+        if not p.active or p.role != "officer":
             continue
         if actor.scope_unit_id is not None and p.unit_id != actor.scope_unit_id:
             continue
-        plan.deactivate.append((cert, p.name, unit_names.get(p.unit_id, "")))
+        plan.active_officers += 1
+        if cert not in in_file:
+            missing.append((cert, p.name, unit_names.get(p.unit_id, "")))
+    plan.missing = len(missing)
+    if mode == "replace":
+        plan.deactivate = missing
     return plan
 
 
-def preview(app: App, actor: Actor, data: bytes, filename: str, *, create_units: bool = False) -> ImportPlan:
+def preview(app: App, actor: Actor, data: bytes, filename: str, *, create_units: bool = False,
+            mode: str = "merge") -> ImportPlan:
     """What an import would add, change and deactivate; writes nothing."""
     require(actor, "coordinator", "admin")
     rows, encoding = parse_roster(data, filename, max_bytes=app.settings.upload_max_mb * 1024 * 1024)
     with read_session(app.engine) as s:
-        return _plan(s, actor, rows, encoding, create_units)
+        return _plan(s, actor, rows, encoding, create_units, mode)
+
+
+def _snapshot(p: Person) -> dict:
+    snap = {f: getattr(p, f) for f in SNAPSHOT_FIELDS}
+    snap["cert_date"] = p.cert_date.isoformat() if p.cert_date else None
+    return snap
 
 
 def import_roster(app: App, actor: Actor, data: bytes, filename: str, *, create_units: bool = False,
+                  mode: str = "merge", confirm_deactivate: int | None = None,
                   now: datetime | None = None) -> ImportResult:
-    """All or nothing, in one transaction."""
+    """All or nothing, in one transaction. ``mode="replace"`` also deactivates the officers in scope who are
+    not in the file; when that is more than REPLACE_CONFIRM_SHARE of them, ``confirm_deactivate`` must be
+    exactly the number deactivated (the coordinator types it)."""
     require(actor, "coordinator", "admin")
     now = now or deadlines.utcnow()
     rows, encoding = parse_roster(data, filename, max_bytes=app.settings.upload_max_mb * 1024 * 1024)
     credentials = []
+    changes: list[dict] = []
     with write_session(app.engine) as s:
-        plan = _plan(s, actor, rows, encoding, create_units)
+        plan = _plan(s, actor, rows, encoding, create_units, mode)
+        if plan.needs_typed_confirmation and confirm_deactivate != len(plan.deactivate):
+            raise ServiceError(f"本次将停用 {len(plan.deactivate)} 人（占在册执法人员 {plan.active_officers} 人的 "
+                               f"{len(plan.deactivate) / max(plan.active_officers, 1):.0%}）：请输入停用人数 "
+                               f"{len(plan.deactivate)} 以确认。未导入任何数据。")
         for name in plan.new_units:
             s.add(Unit(name=name, kind="town" if name.endswith(("街道", "镇", "乡")) else "enforcement"))
         s.flush()
         units = {u.name: u.id for u in acc.units(s)}
+        added_people = []
         for r in plan.add:
             pw = auth.random_password()
-            s.add(Person(account=r.cert_no, name=r.name, role="officer", unit_id=units[r.unit], cert_no=r.cert_no,
-                         cert_status=r.status, cert_date=r.cert_date, title=r.title, is_leader=r.is_leader,
-                         phone=r.phone, password_hash=auth.hash_initial_password(pw), must_change_password=True,
-                         password_changed_at=now))
+            person = Person(account=r.cert_no, name=r.name, role="officer", unit_id=units[r.unit], cert_no=r.cert_no,
+                            cert_status=r.status, cert_date=r.cert_date, title=r.title, is_leader=r.is_leader,
+                            phone=r.phone, password_hash=auth.hash_initial_password(pw), must_change_password=True,
+                            password_changed_at=now)
+            s.add(person)
+            added_people.append(person)
             credentials.append({"账号": r.cert_no, "姓名": r.name, "单位": r.unit, "初始密码": pw})
+        s.flush()
+        changes += [{"person_id": p.id, "before": None} for p in added_people]
         for r, _diffs in plan.change:
             p = acc.person_by_cert(s, r.cert_no)
+            changes.append({"person_id": p.id, "before": _snapshot(p)})
             moved = p.unit_id != units[r.unit]
             p.name, p.unit_id, p.cert_status, p.cert_date = r.name, units[r.unit], r.status, r.cert_date
             p.title, p.is_leader, p.phone, p.active, p.updated_at = r.title, r.is_leader, r.phone, True, now
@@ -344,6 +396,7 @@ def import_roster(app: App, actor: Actor, data: bytes, filename: str, *, create_
                 cq.sync_assignment_units(s, p.id, p.unit_id)
         for cert, _name, _unit in plan.deactivate:
             p = acc.person_by_cert(s, cert)
+            changes.append({"person_id": p.id, "before": _snapshot(p)})
             p.active, p.updated_at = False, now
             s.add(p)
             acc.end_sessions_of(s, p.id, now, "deactivated")
@@ -355,10 +408,109 @@ def import_roster(app: App, actor: Actor, data: bytes, filename: str, *, create_
                 if actor.scope_unit_id is not None:
                     people = [(pid, uid) for pid, uid in people if uid == actor.scope_unit_id]
                 assigned += cq.add_assignments(s, c.id, people)
-        audit.append(s, "roster_import", actor_id=actor.id, actor=actor.account, obj=filename[:200],
-                     detail={"added": len(plan.add), "changed": len(plan.change), "deactivated": len(plan.deactivate),
-                             "units_created": len(plan.new_units), "encoding": encoding})
-    return ImportResult(len(plan.add), len(plan.change), len(plan.deactivate), len(plan.new_units), assigned, credentials)
+        record = RosterImport(at=now, actor_id=actor.id or None, actor=actor.account, filename=filename[:200], mode=mode,
+                              added=len(plan.add), changed=len(plan.change), deactivated=len(plan.deactivate),
+                              units_created=len(plan.new_units),
+                              changes=json.dumps(changes, ensure_ascii=False, default=str))
+        s.add(record)
+        s.flush()
+        audit.append(s, "roster_import", actor_id=actor.id, actor=actor.account, obj=f"roster_import:{record.id}",
+                     detail={"file": filename[:200], "mode": mode, "added": len(plan.add), "changed": len(plan.change),
+                             "deactivated": len(plan.deactivate), "units_created": len(plan.new_units),
+                             "encoding": encoding})
+        import_id = record.id
+    return ImportResult(len(plan.add), len(plan.change), len(plan.deactivate), len(plan.new_units), assigned, credentials,
+                        import_id)
+
+
+@dataclass
+class ImportRecord:
+    id: int
+    at: datetime
+    actor: str
+    filename: str
+    mode: str
+    added: int
+    changed: int
+    deactivated: int
+    undone_at: datetime | None
+    can_undo: bool
+    why_not: str
+
+
+def list_imports(app: App, actor: Actor, *, limit: int = 50) -> list[ImportRecord]:
+    """Recent imports (a scoped coordinator sees the imports of their scope), newest first, with whether each
+    can still be undone."""
+    require(actor, "coordinator", "admin")
+    with read_session(app.engine) as s:
+        rows = riq.recent_imports(s, limit=limit)
+        unit_of = {p.id: p.unit_id for p in acc.people(s)}
+    out = []
+    for i, r in enumerate(rows):
+        touched = {c["person_id"] for c in json.loads(r.changes)}
+        if actor.scope_unit_id is not None and any(unit_of.get(pid) != actor.scope_unit_id for pid in touched):
+            continue
+        why = ""
+        if r.undone_at is not None:
+            why = "已撤销"
+        else:
+            later = next((x for x in rows[:i] if x.undone_at is None
+                          and touched & {c["person_id"] for c in json.loads(x.changes)}), None)
+            if later is not None:
+                why = f"之后的导入（#{later.id}）改动了同一批人员，请先撤销该次导入"
+        out.append(ImportRecord(r.id, deadlines.as_utc(r.at), r.actor, r.filename, r.mode, r.added, r.changed,
+                                r.deactivated, deadlines.as_utc(r.undone_at) if r.undone_at else None, not why, why))
+    return out
+
+
+def undo_import(app: App, actor: Actor, import_id: int, *, now: datetime | None = None) -> int:
+    """Restore the previous state of every person the import touched: people it added are deactivated,
+    people it changed or deactivated get their earlier fields back. Audited. Returns how many were restored."""
+    require(actor, "coordinator", "admin")
+    now = now or deadlines.utcnow()
+    with write_session(app.engine) as s:
+        record = s.get(RosterImport, import_id)
+        if record is None:
+            raise NotFound("导入记录不存在")
+        if record.undone_at is not None:
+            raise ServiceError("这次导入已经撤销过了")
+        changes = json.loads(record.changes)
+        touched = {c["person_id"] for c in changes}
+        for later in riq.imports_after(s, import_id):
+            if later.undone_at is None and touched & {c["person_id"] for c in json.loads(later.changes)}:
+                raise ServiceError(f"之后的导入（#{later.id}，{later.filename}）改动了同一批人员，请先撤销该次导入")
+        for c in changes:
+            p = s.get(Person, c["person_id"])
+            if p is None:
+                continue
+            if not actor.can_see_unit(p.unit_id) or (c["before"] and not actor.can_see_unit(c["before"]["unit_id"])):
+                raise PermissionDenied("这次导入涉及您管理范围以外的人员，无权撤销")
+        for c in changes:
+            p = s.get(Person, c["person_id"])
+            if p is None:
+                continue
+            before = c["before"]
+            if before is None:
+                p.active = False
+                acc.end_sessions_of(s, p.id, now, "deactivated")
+            else:
+                moved = p.unit_id != before["unit_id"]
+                for f in SNAPSHOT_FIELDS:
+                    value = before[f]
+                    if f == "cert_date" and value:
+                        value = date.fromisoformat(value)
+                    setattr(p, f, value)
+                if moved:
+                    cq.sync_assignment_units(s, p.id, p.unit_id)
+                if not p.active:
+                    acc.end_sessions_of(s, p.id, now, "deactivated")
+            p.updated_at = now
+            s.add(p)
+        record.undone_at, record.undone_by = now, actor.id or None
+        s.add(record)
+        audit.append(s, "roster_undo", actor_id=actor.id, actor=actor.account, obj=f"roster_import:{import_id}",
+                     detail={"file": record.filename, "restored": len(changes)})
+        return len(changes)
 
 
 def template_csv() -> bytes:
@@ -371,8 +523,6 @@ def template_csv() -> bytes:
 
 def list_people(app: App, actor: Actor, *, unit_id: int | None = None, search: str | None = None,
                 include_inactive: bool = False) -> list[dict]:
-    from .exports import mask_phone
-
     require(actor, "coordinator", "admin")
     if actor.scope_unit_id is not None:
         if unit_id is not None and unit_id != actor.scope_unit_id:
@@ -381,6 +531,7 @@ def list_people(app: App, actor: Actor, *, unit_id: int | None = None, search: s
     with read_session(app.engine) as s:
         units = {u.id: u.name for u in acc.units(s)}
         people = acc.people(s, unit_id=unit_id, search=search, active=None if include_inactive else True)
+    locked = auth.locked_accounts(app, [p.account for p in people])
     out = []
     for p in people:
         if p.role in ("coordinator", "admin") and actor.role != "admin":
@@ -390,7 +541,7 @@ def list_people(app: App, actor: Actor, *, unit_id: int | None = None, search: s
                     "领导干部": "是" if p.is_leader else "否",
                     "手机": p.phone if actor.role == "admin" else mask_phone(p.phone),
                     "状态": "在册" if p.active else "已停用",
-                    "锁定": bool(p.locked_until and deadlines.as_utc(p.locked_until) > deadlines.utcnow())})
+                    "锁定": p.account.lower() in locked})
     return out
 
 
@@ -410,6 +561,8 @@ def add_unit(app: App, actor: Actor, name: str, kind: str) -> int:
     name = name.strip()
     if not name or len(name) > 100:
         raise ServiceError("请填写单位名称（100 字以内）")
+    if PATH_CHARS.search(name) or any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise ServiceError("单位名称不能含有路径字符（/ \\ 或 ..）或控制字符")
     if kind not in ("enforcement", "town"):
         raise ServiceError("单位类型不正确")
     with write_session(app.engine) as s:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import extract, func, select, update
+from sqlalchemy import case, extract, func, select, update
 from sqlmodel import Session
 
 from .exams import dialect_insert
@@ -76,3 +76,16 @@ def extend(session: Session, campaign_id: int, until: datetime, *, person_id: in
 def open_attempt_count(session: Session, campaign_id: int) -> int:
     return session.execute(select(func.count()).select_from(Attempt)
                            .where(Attempt.campaign_id == campaign_id, Attempt.state == "in_progress")).scalar_one()
+
+
+def completion_counts(session: Session, campaign_id: int) -> tuple[int, int, int]:
+    """(eligible active people, with a finished attempt, with an attempt open now) in a campaign."""
+    row = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((Assignment.attempts_finished > 0, 1), else_=0)), 0))
+        .select_from(Assignment).join(Person, Person.id == Assignment.person_id)
+        .where(Assignment.campaign_id == campaign_id, Person.active.is_(True))).one()
+    open_now = session.execute(select(func.count(func.distinct(Attempt.person_id))).select_from(Attempt)
+                               .join(Person, Person.id == Attempt.person_id)
+                               .where(Attempt.campaign_id == campaign_id, Attempt.state == "in_progress",
+                                      Person.active.is_(True))).scalar_one()
+    return int(row[0]), int(row[1]), int(open_now)

@@ -149,6 +149,8 @@ class Attempt(SQLModel, table=True):
     percent: float | None = None
     passed: bool | None = None
     cards_synced: bool = False  # wrong answers copied to the 错题本 once the review opened
+    client_id: str | None = Field(default=None, max_length=64)  # the browser session that last answered
+    client_seen_at: datetime | None = _ts(default=None)
 
 
 class Answer(SQLModel, table=True):
@@ -307,3 +309,38 @@ class IntegrityFlag(SQLModel, table=True):
     dismissed_at: datetime | None = _ts(default=None)
     dismissed_by: int | None = Field(default=None, foreign_key="person.id")
     dismiss_reason: str | None = Field(default=None, max_length=500)
+
+
+class RosterImport(SQLModel, table=True):
+    """One roster import, with the state of every person it touched before it ran (so it can be undone)."""
+
+    __tablename__ = "roster_import"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="person.id")
+    actor: str = Field(default="", max_length=64)
+    filename: str = Field(default="", max_length=200)
+    mode: str = Field(default="merge", max_length=20)  # merge | replace
+    added: int = 0
+    changed: int = 0
+    deactivated: int = 0
+    units_created: int = 0
+    # JSON list of {"person_id": id, "before": {field: value} | null (added by this import)}
+    changes: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    undone_at: datetime | None = _ts(default=None)
+    undone_by: int | None = Field(default=None, foreign_key="person.id")
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins counted per typed account, per client address and per (address, account).
+
+    Keyed by what was typed, not by the person, so an unknown account behaves exactly like a known one."""
+
+    __tablename__ = "login_throttle"
+    key: str = Field(primary_key=True, max_length=200)
+    kind: str = Field(max_length=10)  # account | ip | pair
+    failures: int = 0
+    first_failure_at: datetime | None = _ts(default=None)
+    last_failure_at: datetime | None = _ts(default=None)
+    blocked_until: datetime | None = _ts(default=None)
+    block_count: int = 0

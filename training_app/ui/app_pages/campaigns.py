@@ -18,27 +18,73 @@ show_flash()
 
 existing = campaigns.list_campaigns(app, actor)
 for c in existing:
-    with st.expander(f"{c.title}　［{CAMPAIGN_STATUS_LABELS[c.status]}］　{fmt_dt(c.opens_at)} — {fmt_dt(c.closes_at)}"):
+    with st.expander(f"{esc(c.title)}　［{CAMPAIGN_STATUS_LABELS[c.status]}］　{fmt_dt(c.opens_at)} — {fmt_dt(c.closes_at)}"):
         bp = app.bank.blueprints.get(c.blueprint_id)
         st.markdown(f"组卷方案：{esc(bp.title if bp else c.blueprint_id)}　参训对象：{AUDIENCE_LABELS[c.audience]}　"
                     f"限时 {c.time_limit_minutes} 分钟　合格线 {c.pass_mark:.0f}　次数 {c.attempts_allowed or '不限'}　"
                     f"{GRADING_LABELS[c.grading_method]}　{REVIEW_LABELS[c.review_policy]}")
         cols = st.columns(3)
         if c.status == "draft" and cols[0].button("发布", key=f"pub_{c.id}", type="primary"):
-            n = campaigns.publish(app, actor, c.id)
-            flash(f"已发布，{n} 人纳入参训名单。")
-            st.rerun()
+            try:
+                n = campaigns.publish(app, actor, c.id)
+            except ServiceError as exc:
+                st.error(esc(str(exc)))
+            else:
+                flash(f"已发布，{n} 人纳入参训名单。")
+                st.rerun()
         if c.status == "published" and cols[0].button("刷新参训名单", key=f"refresh_{c.id}"):
-            n = campaigns.publish(app, actor, c.id)
-            flash(f"已刷新，新增 {n} 人。")
-            st.rerun()
+            try:
+                n = campaigns.publish(app, actor, c.id)
+            except ServiceError as exc:
+                st.error(esc(str(exc)))
+            else:
+                flash(f"已刷新，新增 {n} 人。")
+                st.rerun()
         if c.status == "published" and cols[1].button("结束任务", key=f"close_{c.id}"):
-            n = campaigns.close(app, actor, c.id)
-            flash(f"任务已结束；{n} 份进行中的答卷已按已保存的答案评分。")
-            st.rerun()
+            st.session_state["_close_pending"] = c.id
+        if st.session_state.get("_close_pending") == c.id and c.status == "published":
+            try:
+                impact = campaigns.close_impact(app, actor, c.id)
+            except ServiceError as exc:
+                st.error(esc(str(exc)))
+                st.session_state.pop("_close_pending", None)
+            else:
+                st.error(f"确认结束“{esc(c.title)}”？应参训 {impact.eligible} 人中，尚未完成 {impact.unfinished} 人"
+                         f"（未参考 {impact.not_started} 人，正在作答 {impact.in_progress} 人：其答卷将按已保存的答案立即评分）。"
+                         "结束后考生不能再作答；如需重新开放，请联系系统管理员。")
+                k1, k2 = st.columns(2)
+                if k1.button(f"确认结束（{impact.unfinished} 人未完成）", key=f"close_go_{c.id}", type="primary"):
+                    try:
+                        n = campaigns.close(app, actor, c.id)
+                    except ServiceError as exc:
+                        st.error(esc(str(exc)))
+                    else:
+                        st.session_state.pop("_close_pending", None)
+                        flash(f"任务已结束；{n} 份进行中的答卷已按已保存的答案评分。")
+                        st.rerun()
+                if k2.button("取消", key=f"close_cancel_{c.id}"):
+                    st.session_state.pop("_close_pending", None)
+                    st.rerun()
+        if c.status == "closed" and actor.role == "admin":
+            with st.form(f"reopen_{c.id}"):
+                st.markdown("**重新开放**（系统管理员；记入审计日志）")
+                new_day = st.date_input("新的截止日期", value=datetime.now(tz()).date() + timedelta(days=7),
+                                        key=f"reopen_day_{c.id}", format="YYYY-MM-DD")
+                if st.form_submit_button("重新开放"):
+                    try:
+                        campaigns.reopen(app, actor, c.id, datetime.combine(new_day, time(23, 59), tzinfo=tz()))
+                    except ServiceError as exc:
+                        st.error(esc(str(exc)))
+                    else:
+                        flash(f"已重新开放，截止 {new_day:%Y年%m月%d日} 23:59。")
+                        st.rerun()
         if c.status != "draft" and cols[2].button("重新评分", key=f"regrade_{c.id}",
                                                   help="题库更正某题答案后，按现行答案重新评定已交答卷"):
-            r = campaigns.regrade_campaign(app, actor, c.id)
+            try:
+                r = campaigns.regrade_campaign(app, actor, c.id)
+            except ServiceError as exc:
+                st.error(esc(str(exc)))
+                st.stop()
             flash(f"已重新评分 {r.attempts} 份答卷：更正的题目 {len(r.changed_questions)} 道，成绩变化 {r.changed_scores} 份，"
                   f"由合格变为不合格 {r.now_failed} 人（其合格证书随之失效）。")
             st.rerun()
@@ -62,7 +108,7 @@ for c in existing:
                                 raise ServiceError("没有这个账号")
                             n = campaigns.extend(app, actor, c.id, until, person_id=people[0]["id"])
                     except ServiceError as exc:
-                        st.error(str(exc))
+                        st.error(esc(str(exc)))
                     else:
                         flash(f"已为 {n} 人延期至 {fmt_dt(until)}。")
                         st.rerun()
@@ -99,7 +145,7 @@ with st.form("new_campaign"):
             if publish_now:
                 msg = f"已创建并发布，{campaigns.publish(app, actor, cid)} 人纳入参训名单。"
         except ServiceError as exc:
-            st.error(str(exc))
+            st.error(esc(str(exc)))
         else:
             flash(msg)
             st.rerun()
