@@ -225,8 +225,31 @@ def cmd_bench(args, settings) -> int:
     return bench_main(argv)
 
 
+# The production-safe options of .streamlit/config.toml, passed explicitly so that `serve` behaves the same
+# from any working directory (Streamlit reads config.toml from the current directory only).
+SERVER_FLAGS = ("--server.headless", "true", "--server.enableXsrfProtection", "true", "--server.maxUploadSize", "5",
+                "--server.runOnSave", "false", "--server.fileWatcherType", "none", "--client.showErrorDetails", "none",
+                "--client.toolbarMode", "minimal", "--browser.gatherUsageStats", "false", "--theme.base", "light",
+                "--theme.primaryColor", "#b42318")
+
+
+def transport_warning(settings) -> str | None:
+    """Outside demo mode the site must be reached over HTTPS (passwords and the session cookie)."""
+    if settings.demo_mode:
+        return None
+    url = settings.public_base_url.strip().lower()
+    if not url.startswith("https://"):
+        return ("警告：PUBLIC_BASE_URL 未设置为 https:// 地址。生产环境必须经 HTTPS 访问（见 deploy/nginx.conf），"
+                "否则密码和登录凭据会以明文在网络上传输，会话 Cookie 也不会带 Secure 标志。")
+    return None
+
+
 def cmd_serve(args, settings) -> int:
     settings.check_secret()
+    warning = transport_warning(settings)
+    if warning:
+        print(warning, file=sys.stderr)
+        log.warning("PUBLIC_BASE_URL is not https outside demo mode")
     app = _app(settings, migrate=True)  # refuses a broken bank or an unreachable database before serving
     if args.seed_demo:
         from .services import demo
@@ -238,9 +261,9 @@ def cmd_serve(args, settings) -> int:
             demo.write_credentials(str(out), logins)
             print(f"演示数据已生成，全部账号和密码见 {out}")
         print_demo_logins(settings.data_dir / "demo-logins.csv")
-    entry = Path(__file__).resolve().parent / "ui" / "app.py"
+    entry = Path(__file__).resolve().parent / "ui" / "asgi.py"  # st.App around ui/app.py (session cookie route)
     cmd = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(args.port),
-           "--server.address", args.address, "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+           "--server.address", args.address, *SERVER_FLAGS]
     print(f"正在启动：http://{'localhost' if args.address in ('0.0.0.0', '127.0.0.1') else args.address}:{args.port}")
     try:
         return subprocess.call(cmd)

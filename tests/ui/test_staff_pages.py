@@ -94,3 +94,28 @@ def test_verify_page_needs_no_login(ui_env):
     at.text_input[1].input(info.code)
     at.button[0].click().run()
     assert "真实有效" in at.success[0].value and o.name in texts(at)
+
+
+def test_audit_page_reads_in_chinese_with_filters_and_export(ui_env):
+    from training_app.services import admin, auth
+    from training_app.services.admin import AuditFilter
+
+    app = ui_env["app"]
+    officer = ui_env["officers"][0]
+    for _ in range(2):
+        try:
+            auth.login(app, officer.account, "Wrong@Pass1", client=auth.ClientInfo("10.1.2.3", "UA-test"))
+        except auth.LoginFailed:
+            pass
+    at = run_page(ui_env, ui_env["admin"], "audit")
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert {"登录", "失败"} <= set(frame["事件"]) | set(frame["结果"])
+    failed = frame[frame["结果"] == "失败"]
+    assert failed["详情"].str.startswith("原因：密码错误；剩余尝试次数：").all() and len(failed) == 2
+    assert failed["详情"].str.contains("地址：10.1.2.3；浏览器：UA-test").all()
+    assert "login" not in set(frame["事件"]) and "fail" not in set(frame["结果"])
+    rows = admin.audit_records(app, ui_env["admin"], filters=AuditFilter(person=officer.name, outcome="fail"))
+    assert len(rows) == 2 and all(r["actor"] == officer.account for r in rows)
+    csv_text = admin.audit_export(app, ui_env["admin"], AuditFilter(event="login", outcome="fail")).decode("utf-8-sig")
+    assert csv_text.splitlines()[0] == "时间,事件,操作人,对象,结果,详情" and csv_text.count("密码错误") == 2

@@ -92,3 +92,25 @@ def recent(session: Session, limit: int = 500, event: str | None = None) -> list
     if event:
         q = q.where(AuditLog.event == event)
     return list(session.execute(q).scalars())
+
+
+def search(session: Session, *, limit: int = 500, event: str | None = None, outcome: str | None = None,
+           person: str | None = None, accounts: list[str] | None = None, since: datetime | None = None,
+           until: datetime | None = None) -> list[AuditLog]:
+    """Newest first; ``person`` matches the actor's account (or what was typed at login) anywhere in it, or
+    any of ``accounts`` exactly (the accounts of people whose name matched)."""
+    q = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)
+    if event:
+        q = q.where(AuditLog.event == event)
+    if outcome:
+        q = q.where(AuditLog.outcome == outcome)
+    if person:
+        cond = AuditLog.actor.contains(person, autoescape=True)
+        if accounts:
+            cond = cond | AuditLog.actor.in_(accounts)
+        q = q.where(cond)
+    if since is not None:
+        q = q.where(AuditLog.at >= since)
+    if until is not None:
+        q = q.where(AuditLog.at < until)
+    return list(session.execute(q).scalars())

@@ -16,7 +16,7 @@ import streamlit as st
 
 from training_app.bank import BankError
 from training_app.store.db import DatabaseUnavailable
-from training_app.ui.components.common import current_actor, get_app, role_label
+from training_app.ui.components.common import cookie_sync, current_actor, esc, get_app, role_label
 from training_app.ui.components.nav import PAGES_DIR, page
 
 st.set_page_config(page_title="法治培训与考试平台", page_icon="⚖️", layout="centered",
@@ -31,7 +31,7 @@ except BankError as exc:
     st.code(exc.report()[:5000], language=None)
     st.stop()
 except DatabaseUnavailable as exc:
-    st.error(str(exc))
+    st.error(esc(str(exc)))
     st.stop()
 
 ADDRESSES = ("home", "exam", "results", "practice", "review", "study", "account", "logout", "dashboard", "campaigns",
@@ -44,13 +44,15 @@ if actor is None:
     nav = st.navigation([page("login", "登录", ":material/login:", default=True),
                          page("verify", "证书查验", ":material/verified:"), *elsewhere], position="hidden")
 elif st.session_state.get("must_change_password"):
-    nav = st.navigation([page("account", "修改密码", ":material/key:", default=True)], position="hidden")
+    nav_default = page("account", "修改密码", ":material/key:", default=True)
+    nav = st.navigation([nav_default], position="hidden")
 else:
     account = [page("account", "账号与密码", ":material/key:"), page("verify", "证书查验", ":material/verified:"),
                page("logout", "退出登录", ":material/logout:")]
     if actor.role in ("officer", "leader"):
+        nav_default = page("home", "我的学习", ":material/home:", default=True)
         pages = {
-            "学习与考试": [page("home", "我的学习", ":material/home:", default=True),
+            "学习与考试": [nav_default,
                           page("exam", "考试", ":material/edit_note:"),
                           page("results", "成绩与解析", ":material/grading:"),
                           page("practice", "练习", ":material/quiz:"),
@@ -59,8 +61,9 @@ else:
             "账号": account,
         }
     else:
+        nav_default = page("dashboard", "完成情况", ":material/monitoring:", default=True)
         pages = {
-            "培训管理": [page("dashboard", "完成情况", ":material/monitoring:", default=True),
+            "培训管理": [nav_default,
                         page("campaigns", "培训任务", ":material/assignment:"),
                         page("roster", "人员名册", ":material/groups:"),
                         page("items", "试题分析", ":material/analytics:"),
@@ -73,6 +76,10 @@ else:
                              page("staff", "管理员账号", ":material/admin_panel_settings:")]
     nav = st.navigation(pages)
     with st.sidebar:
-        st.caption(f"{actor.name}（{role_label(actor.role)}）")
+        st.caption(f"{esc(actor.name)}（{role_label(actor.role)}）")
 
+if actor is not None and st.session_state.pop("_go_home", False):
+    # After a login, land on the role's first page whatever address the login form was at (e.g. /logout).
+    st.switch_page(nav_default)
+cookie_sync()
 nav.run()

@@ -34,12 +34,12 @@ if attempt_id is None:
 try:
     view = exams.attempt_view(app, actor, attempt_id)
 except ServiceError as exc:
-    st.error(str(exc))
+    st.error(esc(str(exc)))
     st.session_state.pop("attempt_id", None)
     st.stop()
 
 if view.state != "in_progress":
-    st.title(view.campaign_title)
+    st.title(esc(view.campaign_title))
     st.success(f"已交卷。得分 {view.percent:.1f} 分，{'合格' if view.passed else '不合格'}（合格线 {view.pass_mark:.0f} 分）。")
     st.session_state["result_attempt_id"] = attempt_id
     st.session_state.pop("attempt_id", None)
@@ -143,13 +143,13 @@ with st.container(border=True):
     key = f"q_{attempt_id}_{qv.slot}"
     if qv.type in ("single", "judge"):
         labels = qv.options if qv.type == "judge" else [f"{LETTERS[i]}. {o}" for i, o in enumerate(qv.options)]
-        st.radio("请选择一个答案", list(range(len(labels))), format_func=lambda i: labels[i],
+        st.radio("请选择一个答案", list(range(len(labels))), format_func=lambda i: esc(labels[i]),
                  index=qv.chosen[0] if qv.chosen else None, key=key, label_visibility="collapsed",
                  on_change=on_single, args=(qv.slot, key, spec_order, qv.type))
     else:
         st.caption("多选题：请选择所有正确的答案")
         for i, o in enumerate(qv.options):
-            st.checkbox(f"{LETTERS[i]}. {o}", value=i in qv.chosen, key=f"{key}_{i}",
+            st.checkbox(f"{LETTERS[i]}. {esc(o)}", value=i in qv.chosen, key=f"{key}_{i}",
                         on_change=on_multi, args=(qv.slot, key, len(qv.options), spec_order))
     st.toggle("🚩 标记本题，稍后检查", value=qv.flagged, key=f"flag_{attempt_id}_{qv.slot}",
               on_change=on_flag, args=(qv.slot, f"flag_{attempt_id}_{qv.slot}"))

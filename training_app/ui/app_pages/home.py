@@ -18,7 +18,7 @@ exams = campaigns.my_exams(app, actor)
 in_progress = [e for e in exams if e.open_attempt_id]
 if in_progress:
     e = in_progress[0]
-    st.warning(f"您有正在进行的考试：{e.title}")
+    st.warning(f"您有正在进行的考试：{esc(e.title)}")
     if st.button("继续作答", type="primary", width="stretch", key="resume"):
         st.session_state["attempt_id"] = e.open_attempt_id
         goto("exam")
@@ -44,12 +44,12 @@ for e in exams:
                 try:
                     res = start_attempt(app, actor, e.campaign_id)
                 except ServiceError as exc:
-                    st.error(str(exc))
+                    st.error(esc(str(exc)))
                 else:
                     st.session_state["attempt_id"] = res.attempt_id
                     goto("exam")
         elif e.reason and e.status != "已完成":
-            st.caption(e.reason)
+            st.caption(esc(e.reason))
 
 st.subheader("今日复习")
 exam_service.sync_exam_cards(app, actor)

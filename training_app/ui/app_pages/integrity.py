@@ -27,7 +27,7 @@ rows = integrity.flags(app, actor, campaign.id, include_dismissed=show_all)
 st.metric("待核实的提示", sum(1 for r in rows if not r.dismissed))
 for f in rows:
     title = f"{f.label}：{f.person}（{f.account}，{f.unit}）" + (f" 与 {f.other}" if f.other else "")
-    with st.expander(("［已排除］" if f.dismissed else "") + title):
+    with st.expander(("［已排除］" if f.dismissed else "") + esc(title)):
         ev = f.evidence
         if f.kind == "fast":
             st.write(f"作答 {ev['answered']} 题，服务器记录的相邻作答间隔中位数 {ev['median_seconds']} 秒，"
@@ -51,7 +51,7 @@ for f in rows:
                     try:
                         integrity.dismiss(app, actor, f.id, reason)
                     except ServiceError as exc:
-                        st.error(str(exc))
+                        st.error(esc(str(exc)))
                     else:
                         flash("已排除。")
                         st.rerun()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from training_app.services import learning
 from training_app.services.common import ServiceError
-from training_app.ui.components.common import get_app, guard, track_time
+from training_app.ui.components.common import esc, get_app, guard, track_time
 from training_app.ui.components.quiz import run_quiz, start_quiz
 
 actor = guard("officer", "leader")
@@ -38,7 +38,7 @@ if st.button("开始练习", type="primary"):
     try:
         ids = learning.practice_set(app, actor, law=law, topic=topic, weak=mode == "我的薄弱点", n=n)
     except ServiceError as exc:
-        st.error(str(exc))
+        st.error(esc(str(exc)))
     else:
         start_quiz(PREFIX, ids)
         st.rerun()

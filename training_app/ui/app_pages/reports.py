@@ -3,7 +3,7 @@
 import streamlit as st
 
 from training_app.services import reports
-from training_app.ui.components.common import get_app, guard
+from training_app.ui.components.common import esc, get_app, guard
 from training_app.ui.components.staff import pick_campaign
 
 actor = guard("coordinator", "admin")
@@ -46,6 +46,6 @@ with st.form("revoke"):
         try:
             certificates.revoke(app, actor, serial.strip(), reason)
         except Exception as exc:  # noqa: BLE001 - a ServiceError or NotFound: shown to the coordinator
-            st.error(str(exc))
+            st.error(esc(str(exc)))
         else:
             st.success("证书已撤销。")

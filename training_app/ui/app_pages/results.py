@@ -34,7 +34,7 @@ attempt_id = st.selectbox("选择答卷", ids, index=ids.index(default) if defau
 try:
     view = exams.attempt_view(app, actor, attempt_id)
 except ServiceError as exc:
-    st.error(str(exc))
+    st.error(esc(str(exc)))
     st.stop()
 
 mine = next((e for e in campaigns.my_exams(app, actor) if e.campaign_id == view.campaign_id), None)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from training_app.services import auth, roster
 from training_app.services.common import ServiceError
-from training_app.ui.components.common import get_app, guard, show_flash, flash
+from training_app.ui.components.common import esc, get_app, guard, show_flash, flash
 
 actor = guard("admin")
 app = get_app()
@@ -22,7 +22,7 @@ with st.form("new_staff", clear_on_submit=True):
         try:
             auth.create_staff(app, actor, account.strip(), name.strip(), role, password, scope_unit_id=scope, must_change=True)
         except ServiceError as exc:
-            st.error(str(exc))
+            st.error(esc(str(exc)))
         else:
             flash(f"已创建账号 {account}，首次登录须修改密码。")
             st.rerun()

@@ -15,7 +15,7 @@ laws = [law for law in learning.must_know_for(app, actor) if app.bank.by_law.get
 slug = st.selectbox("法律法规", [x.slug for x in laws],
                     format_func=lambda s: f"{app.bank.laws[s].title}（{app.bank.laws[s].category}）")
 law = app.bank.laws[slug]
-st.caption(f"现行版本：{law.version}")
+st.caption(f"现行版本：{esc(law.version)}")
 cards = learning.law_articles(app, actor, slug)
 done = sum(1 for c in cards if c.studied)
 st.progress(done / len(cards) if cards else 0.0, text=f"已学 {done} / {len(cards)} 条")

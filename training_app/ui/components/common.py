@@ -16,6 +16,7 @@ import streamlit as st
 from ...services import auth
 from ...services.common import Actor, App, make_app
 from ...store.models import ROLE_LABELS
+from . import session_cookie
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
 
@@ -35,18 +36,64 @@ def esc(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(text or ""))
 
 
+def _cookie_token() -> str | None:
+    try:
+        value = st.context.cookies.get(session_cookie.COOKIE)
+    except Exception:  # noqa: BLE001 - no browser context (AppTest, bare scripts)
+        return None
+    return value if isinstance(value, str) and value else None
+
+
 def current_actor() -> Actor | None:
-    """The signed-in user for this run (checked against the database once per run)."""
+    """The signed-in user for this run (checked against the database once per run).
+
+    A new browser session (a reload, a bookmark, a typed address) resumes the login held in the session
+    cookie, as long as the server has not ended it."""
     cache = st.session_state.get("_actor_run")
     run_id = st.session_state.get("_run_id")
     if cache is not None and cache[0] == run_id:
         return cache[1]
-    actor = auth.resume(get_app(), st.session_state.get("token"))
-    if actor is None and st.session_state.get("token"):
+    token = st.session_state.get("token")
+    from_cookie = False
+    if not token and not st.session_state.get("_logged_out"):
+        token = _cookie_token()
+        from_cookie = bool(token)
+    actor = auth.resume(get_app(), token)
+    if actor is None and token:
         st.session_state.pop("token", None)
         st.session_state["_expired"] = True
+        st.session_state["_clear_cookie"] = True
+    elif actor is not None and from_cookie:
+        st.session_state["token"] = token
+        st.session_state["must_change_password"] = auth.must_change_password(get_app(), actor)
     st.session_state["_actor_run"] = (run_id, actor)
     return actor
+
+
+def client_info() -> auth.ClientInfo:
+    """The client address (X-Forwarded-For believed only from TRUSTED_PROXIES) and user agent of this session."""
+    try:
+        headers = st.context.headers
+        peer = st.context.ip_address
+        forwarded, agent = headers.get("X-Forwarded-For"), headers.get("User-Agent")
+    except Exception:  # noqa: BLE001 - no browser context
+        return auth.ClientInfo()
+    peer = peer if isinstance(peer, str) else ""
+    forwarded = forwarded if isinstance(forwarded, str) else None
+    agent = agent if isinstance(agent, str) else ""
+    address = auth.client_address(peer, forwarded, get_app().settings.trusted_proxies)
+    return auth.ClientInfo(address or "", agent[:200])
+
+
+def cookie_sync() -> None:
+    """Set or clear the session cookie in the browser when a login began or ended in this run."""
+    code = st.session_state.pop("_cookie_code", None)
+    clear = st.session_state.pop("_clear_cookie", False)
+    if code is None and not clear:
+        return
+    import streamlit.components.v1 as components
+
+    components.html(session_cookie.setter_html(code), height=0)
 
 
 def guard(*roles: str) -> Actor:
@@ -111,4 +158,4 @@ def flash(message: str, kind: str = "success") -> None:
 
 def show_flash() -> None:
     for kind, message in st.session_state.pop("_flash", []):
-        getattr(st, kind)(message)
+        getattr(st, kind)(esc(message))  # flashes carry names and titles: never Markdown

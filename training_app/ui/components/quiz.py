@@ -43,11 +43,11 @@ def run_quiz(prefix: str, mode: str) -> None:
         keys = q.option_keys()
         if q.type == "multiple":
             chosen = [k for j, k in enumerate(keys)
-                      if st.checkbox(f"{k}. {q.options[j]}", key=f"{key}_{j}", disabled=feedback is not None)]
+                      if st.checkbox(f"{k}. {esc(q.options[j])}", key=f"{key}_{j}", disabled=feedback is not None)]
             response = "".join(chosen)
         else:
             labels = list(q.display_options) if q.type == "judge" else [f"{k}. {o}" for k, o in zip(keys, q.options)]
-            pick = st.radio("答案", list(range(len(labels))), format_func=lambda j: labels[j], index=None, key=key,
+            pick = st.radio("答案", list(range(len(labels))), format_func=lambda j: esc(labels[j]), index=None, key=key,
                             label_visibility="collapsed", disabled=feedback is not None)
             response = keys[pick] if pick is not None else ""
         if feedback is None:
@@ -56,7 +56,7 @@ def run_quiz(prefix: str, mode: str) -> None:
                     fb = learning.answer_practice(app, actor, q.id, response, mode=mode,
                                                   seconds=time.monotonic() - state.get("shown_at", time.monotonic()))
                 except ServiceError as exc:
-                    st.error(str(exc))
+                    st.error(esc(str(exc)))
                 else:
                     state["feedback"] = fb
                     state["right"] += int(fb.correct)
@@ -65,9 +65,9 @@ def run_quiz(prefix: str, mode: str) -> None:
             right = feedback.correct_answer
             shown = "正确" if right == "T" else "错误" if right == "F" else right
             if feedback.correct:
-                st.success(f"回答正确。答案：{shown}")
+                st.success(f"回答正确。答案：{esc(shown)}")
             else:
-                st.error(f"回答错误。正确答案：{shown}")
+                st.error(f"回答错误。正确答案：{esc(shown)}")
             st.markdown("**解析**　" + esc(feedback.explanation))
             show_sources(feedback.sources)
             if st.button("下一题", type="primary", key=f"{key}_next"):
