@@ -91,6 +91,12 @@ class Settings:
     integrity_copy_min_share: float = 0.9
     integrity_copy_min_wrong: int = 4
     integrity_copy_window_minutes: int = 30
+    trusted_proxies: tuple[str, ...] = ()  # addresses or CIDR blocks whose X-Forwarded-For is believed
+    login_ip_delay_after: int = 10  # failed logins from one address (any account) before each try must wait
+    login_ip_block_after: int = 30  # ... before the address is blocked for login_ip_block_minutes
+    login_ip_block_minutes: int = 15
+    login_account_max_failures: int = 20  # failures on one account from all addresses before it locks everywhere
+    cert_issuer: str = "柳州市柳南区司法局"
     extra: dict = field(default_factory=dict)
 
     @property
@@ -145,6 +151,12 @@ def load_settings(env: dict | None = None, cwd: Path | None = None) -> Settings:
         integrity_copy_min_share=_float(env, "INTEGRITY_COPY_MIN_SHARE", 0.9),
         integrity_copy_min_wrong=_int(env, "INTEGRITY_COPY_MIN_WRONG", 4),
         integrity_copy_window_minutes=_int(env, "INTEGRITY_COPY_WINDOW_MINUTES", 30),
+        trusted_proxies=tuple(x.strip() for x in env.get("TRUSTED_PROXIES", "").split(",") if x.strip()),
+        login_ip_delay_after=_int(env, "LOGIN_IP_DELAY_AFTER", 10),
+        login_ip_block_after=_int(env, "LOGIN_IP_BLOCK_AFTER", 30),
+        login_ip_block_minutes=_int(env, "LOGIN_IP_BLOCK_MINUTES", 15),
+        login_account_max_failures=_int(env, "LOGIN_ACCOUNT_MAX_FAILURES", 20),
+        cert_issuer=env.get("CERT_ISSUER", "柳州市柳南区司法局").strip() or "柳州市柳南区司法局",
     )
 
 

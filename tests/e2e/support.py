@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 REPO = Path(__file__).resolve().parents[2]
-APP_FILE = REPO / "training_app" / "ui" / "app.py"
+APP_FILE = REPO / "training_app" / "ui" / "asgi.py"
 BANK_DIR = REPO / "question_bank"
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"

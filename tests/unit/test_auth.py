@@ -11,7 +11,7 @@ from training_app.engine.deadlines import utcnow
 from training_app.services import admin, auth
 from training_app.services.common import PermissionDenied, ServiceError
 from training_app.store.db import read_session, write_session
-from training_app.store.models import AuditLog, Person
+from training_app.store.models import AuditLog, LoginThrottle, Person
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_wrong_password_and_unknown_account_say_the_same(people):
         auth.login(app, officer.account, "Wrong@Pass1")
     with pytest.raises(auth.LoginFailed) as b:
         auth.login(app, "nobody", "Wrong@Pass1")
-    assert str(a.value) == str(b.value) == "账号或密码错误"
+    assert str(a.value) == str(b.value) == "账号或密码错误（再输错 4 次，该账号将暂时锁定）"
 
 
 def test_unknown_account_costs_a_verify(people, monkeypatch):
@@ -86,10 +86,10 @@ def test_lockout_after_five_failures_growing_and_unlock(people):
         with pytest.raises(auth.LoginFailed):
             auth.login(app, officer.account, "Wrong@Pass1", now=t0 + timedelta(minutes=13))
     with read_session(app.engine) as s:
-        p = s.get(Person, officer.id)
+        p = s.execute(select(LoginThrottle).where(LoginThrottle.key == f"pair:{officer.account.lower()}|")).scalar_one()
         from training_app.engine.deadlines import as_utc
 
-        assert as_utc(p.locked_until) - (t0 + timedelta(minutes=13)) == timedelta(minutes=10)
+        assert as_utc(p.blocked_until) - (t0 + timedelta(minutes=13)) == timedelta(minutes=10)
     auth.unlock(app, coord, officer.id)
     assert auth.login(app, officer.account, PASSWORD, now=t0 + timedelta(minutes=14)).token
     assert len(_events(app, "lockout")) == 3

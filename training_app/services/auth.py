@@ -7,7 +7,9 @@ Nothing here logs a password, a hash or a token.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,8 +23,8 @@ from ..engine import deadlines
 from ..store import accounts as acc
 from ..store import audit
 from ..store.db import read_session, write_session
-from ..store.models import Person
-from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require
+from ..store.models import LoginThrottle, Person
+from .common import STAFF_ROLES, Actor, App, NotFound, PermissionDenied, ServiceError, require
 
 log = logging.getLogger(__name__)
 
@@ -109,60 +111,201 @@ class LoginResult:
     password_expired: bool = False
 
 
-def login(app: App, account: str, password: str, *, now: datetime | None = None) -> LoginResult:
-    """Verify a login. Raises LoginFailed with a message that never tells which part was wrong."""
-    now = now or deadlines.utcnow()
-    account = (account or "").strip()
-    s_cfg = app.settings
-    with write_session(app.engine) as s:
-        person = acc.person_by_account(s, account) if account else None
-        if person is None or not person.active or not person.password_hash:
-            try:
-                _hasher.verify(_DUMMY_HASH, password or "x")
-            except VerificationError:
-                pass
-            audit.append(s, "login", actor=account[:64], obj="account", outcome="fail", detail={"reason": "unknown"})
-            raise LoginFailed("账号或密码错误")
-        if person.locked_until and deadlines.as_utc(person.locked_until) > now:
-            audit.append(s, "login", actor_id=person.id, actor=person.account, obj="account", outcome="locked")
-            minutes = max(1, int((deadlines.as_utc(person.locked_until) - now).total_seconds() // 60) + 1)
-            raise LoginFailed(f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试或联系培训管理员解锁")
+@dataclass(frozen=True)
+class ClientInfo:
+    """Who is knocking: the client address (see :func:`client_address`) and the browser's user agent."""
+
+    address: str = ""
+    user_agent: str = ""
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies: tuple[str, ...]) -> str:
+    """The client's address. X-Forwarded-For is believed only when the direct peer is a trusted proxy; then
+    the right-most address in it that is not itself a trusted proxy is the client."""
+    peer = (peer or "").strip()
+    if not forwarded_for or not trusted_proxies or not _in_networks(peer, trusted_proxies):
+        return peer
+    hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _in_networks(hop, trusted_proxies):
+            return hop[:64]
+    return hops[0][:64] if hops else peer
+
+
+def _in_networks(address: str, networks: tuple[str, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for net in networks:
         try:
-            _hasher.verify(person.password_hash, password or "")
-            ok = True
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
-        if not ok:
-            person.failed_logins += 1
-            detail = {"failures": person.failed_logins}
-            if person.failed_logins >= s_cfg.login_max_failures:
-                minutes = s_cfg.lockout_base_minutes * (2 ** min(person.lock_count, 8))
-                person.locked_until = now + timedelta(minutes=minutes)
-                person.lock_count += 1
-                person.failed_logins = 0
-                audit.append(s, "lockout", actor_id=person.id, actor=person.account, obj=f"person:{person.id}",
-                             outcome="locked", detail={"minutes": minutes})
-            audit.append(s, "login", actor_id=person.id, actor=person.account, obj="account", outcome="fail", detail=detail)
-            s.add(person)
-            # The failure counts are committed even though we raise: commit first.
-            s.commit()
-            raise LoginFailed("账号或密码错误")
-        if _hasher.check_needs_rehash(person.password_hash):
-            person.password_hash = _hasher.hash(password)
-        person.failed_logins = 0
-        person.lock_count = 0
-        person.locked_until = None
-        person.last_login_at = now
-        s.add(person)
-        token = secrets.token_urlsafe(32)
-        row = acc.add_session(s, person.id, _token_hash(token), now)
-        s.flush()
-        if s_cfg.single_session:
-            acc.end_sessions_of(s, person.id, now, "replaced", except_id=row.id)
-        audit.append(s, "login", actor_id=person.id, actor=person.account, obj="account", outcome="ok")
-        expired = bool(s_cfg.password_max_age_days and person.password_changed_at and
-                       now - deadlines.as_utc(person.password_changed_at) > timedelta(days=s_cfg.password_max_age_days))
-        return LoginResult(actor_of(person), token, person.must_change_password, expired)
+            if ip in ipaddress.ip_network(net, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def _account_key(account: str) -> str:
+    return account.strip().lower()[:64]
+
+
+def _throttle_keys(account: str, address: str) -> tuple[str, str, str | None]:
+    key = _account_key(account)
+    return f"account:{key}", f"pair:{key}|{address}", (f"ip:{address}" if address else None)
+
+
+def _minutes_left(until: datetime, now: datetime) -> int:
+    return max(1, math.ceil((deadlines.as_utc(until) - now).total_seconds() / 60))
+
+
+LOCKED_MESSAGE = "登录失败次数过多，该账号已锁定，请 {minutes} 分钟后再试，或联系培训管理员解锁"
+WRONG_MESSAGE = "账号或密码错误"
+
+
+def _wrong_message(left: int) -> str:
+    return f"{WRONG_MESSAGE}（再输错 {left} 次，该账号将暂时锁定）" if left > 0 else WRONG_MESSAGE
+
+
+def login(app: App, account: str, password: str, *, client: ClientInfo | None = None,
+          now: datetime | None = None) -> LoginResult:
+    """Verify a login. Raises LoginFailed with a message that never tells whether the account exists.
+
+    Every outcome is audited and committed on its own, with the client address and user agent. Failures are
+    counted per typed account (whether it exists or not: the same messages and timing for both), per
+    (account, address) and per address: five failures lock the account from that address (doubling), twenty
+    from all addresses lock it everywhere, and an address that fails often waits longer before each try and
+    is then blocked for a while. The correct password is refused while a lock holds."""
+    now = now or deadlines.utcnow()
+    client = client or ClientInfo()
+    account = (account or "").strip()
+    cfg = app.settings
+    acct_key, pair_key, ip_key = _throttle_keys(account, client.address)
+    where = {"address": client.address[:64], "user_agent": client.user_agent[:200]}
+    failure: LoginFailed | None = None
+    result: LoginResult | None = None
+    with write_session(app.engine) as s:
+        rows = acc.throttle_rows(s, [k for k in (acct_key, pair_key, ip_key) if k], for_update=True)
+        ip_row = rows.get(ip_key) if ip_key else None
+
+        def _log(outcome: str, person: Person | None = None, **detail) -> None:
+            audit.append(s, "login", actor_id=person.id if person else None, actor=account[:64], obj="account",
+                         outcome=outcome, detail={**where, **detail})
+
+        # 1. an address that fails too often waits, then is blocked (before any password is checked)
+        if ip_row is not None and ip_row.blocked_until and deadlines.as_utc(ip_row.blocked_until) > now:
+            _log("throttled", reason="address_blocked")
+            failure = LoginFailed(f"本设备登录失败次数过多，请 {_minutes_left(ip_row.blocked_until, now)} 分钟后再试")
+        elif ip_row is not None and ip_row.failures >= cfg.login_ip_delay_after and ip_row.last_failure_at:
+            wait = min(60, 2 ** (ip_row.failures - cfg.login_ip_delay_after))
+            ready = deadlines.as_utc(ip_row.last_failure_at) + timedelta(seconds=wait)
+            if ready > now:
+                _log("throttled", reason="address_delay", wait_seconds=wait)
+                failure = LoginFailed(f"登录尝试过于频繁，请 {max(1, int((ready - now).total_seconds()) + 1)} 秒后再试")
+        # 2. a locked account (from this address, or everywhere): same message whether it exists or not
+        if failure is None:
+            lock = max((r.blocked_until for r in (rows.get(acct_key), rows.get(pair_key))
+                        if r is not None and r.blocked_until and deadlines.as_utc(r.blocked_until) > now),
+                       default=None, key=deadlines.as_utc)
+            if lock is not None:
+                person = acc.person_by_account(s, account) if account else None
+                _log("locked", person)
+                failure = LoginFailed(LOCKED_MESSAGE.format(minutes=_minutes_left(lock, now)))
+        if failure is None:
+            person = acc.person_by_account(s, account) if account else None
+            usable = person is not None and person.active and bool(person.password_hash)
+            try:
+                _hasher.verify(person.password_hash if usable else _DUMMY_HASH, password or "")
+                ok = usable
+            except (VerifyMismatchError, VerificationError, InvalidHashError):
+                ok = False
+            if not ok:
+                reason = "unknown" if person is None else ("inactive" if not person.active else "bad_password")
+                left = _record_failure(s, cfg, rows, acct_key, pair_key, ip_key, now, account)
+                _log("fail", person if reason != "unknown" else None, reason=reason, tries_left=left)
+                failure = LoginFailed(_wrong_message(left) if left else
+                                      LOCKED_MESSAGE.format(minutes=cfg.lockout_base_minutes))
+                if left == 0:
+                    lock = max((r.blocked_until for r in rows.values() if r.kind != "ip" and r.blocked_until),
+                               default=None, key=deadlines.as_utc)
+                    if lock is not None:
+                        failure = LoginFailed(LOCKED_MESSAGE.format(minutes=_minutes_left(lock, now)))
+            else:
+                assert person is not None
+                result = _start_session(s, cfg, person, password, now)
+                acc.clear_throttles(s, keys=[acct_key, pair_key])
+                _log("ok", person)
+    if failure is not None:
+        raise failure
+    assert result is not None
+    return result
+
+
+def _record_failure(s, cfg, rows: dict, acct_key: str, pair_key: str, ip_key: str | None, now: datetime,
+                    account: str) -> int:
+    """Count a failure on the account, the (account, address) pair and the address; lock or block where a
+    limit is reached (audited). Returns the tries left before this address's lock (0: locked now)."""
+    window = timedelta(hours=1)
+
+    def bump(key: str, kind: str) -> LoginThrottle:
+        row = rows.get(key)
+        if row is None:
+            row = LoginThrottle(key=key, kind=kind, failures=0, block_count=0)
+            rows[key] = row
+        if row.first_failure_at is None or now - deadlines.as_utc(row.first_failure_at) > window:
+            row.failures, row.first_failure_at = 0, now
+        row.failures += 1
+        row.last_failure_at = now
+        s.add(row)
+        return row
+
+    pair = bump(pair_key, "pair")
+    acct = bump(acct_key, "account")
+    left = max(0, cfg.login_max_failures - pair.failures)
+    if pair.failures >= cfg.login_max_failures:
+        minutes = cfg.lockout_base_minutes * (2 ** min(pair.block_count, 8))
+        pair.blocked_until, pair.block_count, pair.failures, pair.first_failure_at = \
+            now + timedelta(minutes=minutes), pair.block_count + 1, 0, None
+        audit.append(s, "lockout", actor=account[:64], obj=f"login:{pair_key[:190]}", outcome="locked",
+                     detail={"scope": "address", "minutes": minutes})
+    if acct.failures >= cfg.login_account_max_failures:
+        minutes = cfg.lockout_base_minutes * (2 ** min(acct.block_count, 8))
+        acct.blocked_until, acct.block_count, acct.failures, acct.first_failure_at = \
+            now + timedelta(minutes=minutes), acct.block_count + 1, 0, None
+        left = 0
+        audit.append(s, "lockout", actor=account[:64], obj=f"login:{acct_key[:190]}", outcome="locked",
+                     detail={"scope": "everywhere", "minutes": minutes})
+    if ip_key:
+        ip = bump(ip_key, "ip")
+        if ip.failures >= cfg.login_ip_block_after:
+            ip.blocked_until, ip.block_count, ip.failures, ip.first_failure_at = \
+                now + timedelta(minutes=cfg.login_ip_block_minutes), ip.block_count + 1, 0, None
+            audit.append(s, "login_throttle", actor=account[:64], obj=f"login:{ip_key[:190]}", outcome="blocked",
+                         detail={"minutes": cfg.login_ip_block_minutes})
+        elif ip.failures == cfg.login_ip_delay_after:
+            audit.append(s, "login_throttle", actor=account[:64], obj=f"login:{ip_key[:190]}", outcome="delayed",
+                         detail={"failures": ip.failures})
+    return left
+
+
+def _start_session(s, cfg, person: Person, password: str, now: datetime) -> LoginResult:
+    if _hasher.check_needs_rehash(person.password_hash):
+        person.password_hash = _hasher.hash(password)
+    person.last_login_at = now
+    s.add(person)
+    token = new_session_token()
+    row = acc.add_session(s, person.id, _token_hash(token), now)
+    s.flush()
+    if cfg.single_session:
+        acc.end_sessions_of(s, person.id, now, "replaced", except_id=row.id)
+    expired = bool(cfg.password_max_age_days and person.password_changed_at and
+                   now - deadlines.as_utc(person.password_changed_at) > timedelta(days=cfg.password_max_age_days))
+    return LoginResult(actor_of(person), token, person.must_change_password, expired)
+
+
+def new_session_token() -> str:
+    """256 random bits, URL-safe (kept by the browser in a cookie; the server stores only its SHA-256)."""
+    return secrets.token_urlsafe(32)
 
 
 def resume(app: App, token: str | None, *, now: datetime | None = None, touch_every_seconds: int = 60) -> Actor | None:
@@ -196,6 +339,18 @@ def resume(app: App, token: str | None, *, now: datetime | None = None, touch_ev
     return actor_of(person)
 
 
+def must_change_password(app: App, actor: Actor, *, now: datetime | None = None) -> bool:
+    """Whether the person must change their password before anything else (initial, reset or expired)."""
+    now = now or deadlines.utcnow()
+    with read_session(app.engine) as s:
+        p = s.get(Person, actor.id)
+        if p is None:
+            return False
+        expired = bool(app.settings.password_max_age_days and p.password_changed_at and
+                       now - deadlines.as_utc(p.password_changed_at) > timedelta(days=app.settings.password_max_age_days))
+        return bool(p.must_change_password or expired)
+
+
 def logout(app: App, token: str | None, *, now: datetime | None = None) -> None:
     if not token:
         return
@@ -209,7 +364,9 @@ def logout(app: App, token: str | None, *, now: datetime | None = None) -> None:
             audit.append(s, "logout", actor_id=row.person_id, actor=person.account if person else "", obj="session")
 
 
-def change_password(app: App, actor: Actor, old: str, new: str, *, now: datetime | None = None) -> None:
+def change_password(app: App, actor: Actor, old: str, new: str, *, keep_token: str | None = None,
+                    now: datetime | None = None) -> None:
+    """Change one's own password; every other login of the account ends (the one in ``keep_token`` stays)."""
     now = now or deadlines.utcnow()
     with write_session(app.engine) as s:
         person = s.get(Person, actor.id)
@@ -227,7 +384,10 @@ def change_password(app: App, actor: Actor, old: str, new: str, *, now: datetime
         person.must_change_password = False
         person.password_changed_at = now
         s.add(person)
-        audit.append(s, "password_change", actor_id=actor.id, actor=actor.account, obj=f"person:{actor.id}")
+        keep = acc.session_by_token(s, _token_hash(keep_token)) if keep_token else None
+        ended = acc.end_sessions_of(s, person.id, now, "password_change", except_id=keep.id if keep else None)
+        audit.append(s, "password_change", actor_id=actor.id, actor=actor.account, obj=f"person:{actor.id}",
+                     detail={"other_sessions_ended": ended})
 
 
 def set_password(app: App, actor: Actor, person_id: int, *, must_change: bool = True,
@@ -259,13 +419,58 @@ def unlock(app: App, actor: Actor, person_id: int, *, now: datetime | None = Non
         person = s.get(Person, person_id)
         if person is None:
             raise NotFound("人员不存在")
-        if not actor.can_see_unit(person.unit_id):
+        if not actor.can_see_unit(person.unit_id) or (person.role in STAFF_ROLES and actor.role != "admin"):
             raise PermissionDenied("无权解锁该账号")
+        key = _account_key(person.account)
+        n = acc.clear_throttles(s, keys=[f"account:{key}"], prefix=f"pair:{key}|")
         person.failed_logins = 0
         person.lock_count = 0
         person.locked_until = None
         s.add(person)
-        audit.append(s, "unlock", actor_id=actor.id, actor=actor.account, obj=f"person:{person.id}")
+        audit.append(s, "unlock", actor_id=actor.id, actor=actor.account, obj=f"person:{person.id}",
+                     detail={"cleared": n})
+
+
+@dataclass
+class Block:
+    key: str
+    kind: str  # account | pair | ip
+    account: str
+    address: str
+    blocked_until: datetime
+    block_count: int
+
+
+def login_blocks(app: App, actor: Actor, *, now: datetime | None = None) -> list[Block]:
+    """Locks and address blocks in force now (admins)."""
+    require(actor, "admin")
+    now = now or deadlines.utcnow()
+    with read_session(app.engine) as s:
+        rows = acc.active_blocks(s, now)
+    out = []
+    for r in rows:
+        body = r.key.split(":", 1)[1]
+        account, address = (body.split("|", 1) + [""])[:2] if r.kind == "pair" else \
+            ((body, "") if r.kind == "account" else ("", body))
+        out.append(Block(r.key, r.kind, account, address, deadlines.as_utc(r.blocked_until), r.block_count))
+    return out
+
+
+def lift_block(app: App, actor: Actor, key: str) -> None:
+    """One-click unlock of a lock or an address block (admins; audited)."""
+    require(actor, "admin")
+    with write_session(app.engine) as s:
+        n = acc.clear_throttles(s, keys=[key])
+        if not n:
+            raise NotFound("该锁定已解除或已到期")
+        audit.append(s, "unlock", actor_id=actor.id, actor=actor.account, obj=f"login:{key[:190]}")
+
+
+def locked_accounts(app: App, accounts: list[str], *, now: datetime | None = None) -> set[str]:
+    """Which of these accounts are locked now (lower-cased), for the roster's 锁定 column."""
+    now = now or deadlines.utcnow()
+    with read_session(app.engine) as s:
+        return acc.blocked_accounts(s, accounts, now)
 
 
 def create_staff(app: App, actor: Actor | None, account: str, name: str, role: str, password: str, *,

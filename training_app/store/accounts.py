@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
-from .models import Person, Unit, UserSession
+from .models import LoginThrottle, Person, Unit, UserSession
 
 
 def person_by_account(session: Session, account: str) -> Person | None:
@@ -70,3 +70,41 @@ def end_sessions_of(session: Session, person_id: int, now: datetime, reason: str
     if except_id is not None:
         q = q.where(UserSession.id != except_id)
     return session.execute(q.values(ended_at=now, end_reason=reason)).rowcount
+
+
+# --- login throttles --------------------------------------------------------------------------------
+
+def throttle_rows(session: Session, keys: list[str], *, for_update: bool = False) -> dict[str, LoginThrottle]:
+    q = select(LoginThrottle).where(LoginThrottle.key.in_(keys))
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update()
+    return {r.key: r for r in session.execute(q).scalars()}
+
+
+def clear_throttles(session: Session, *, keys: list[str] = (), prefix: str | None = None) -> int:
+    n = 0
+    if keys:
+        n += session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(list(keys)))).rowcount
+    if prefix:
+        n += session.execute(delete(LoginThrottle).where(LoginThrottle.key.startswith(prefix, autoescape=True))).rowcount
+    return n
+
+
+def active_blocks(session: Session, now: datetime) -> list[LoginThrottle]:
+    return list(session.execute(select(LoginThrottle).where(LoginThrottle.blocked_until > now)
+                                .order_by(LoginThrottle.blocked_until.desc())).scalars())
+
+
+def blocked_accounts(session: Session, accounts: list[str], now: datetime) -> set[str]:
+    """Which of these accounts are locked now (everywhere, or from at least one address)."""
+    if not accounts:
+        return set()
+    rows = session.execute(select(LoginThrottle.key).where(LoginThrottle.blocked_until > now,
+                                                          LoginThrottle.kind.in_(("account", "pair")))).scalars()
+    wanted = {a.lower() for a in accounts}
+    out = set()
+    for key in rows:
+        acct = key.split(":", 1)[1].split("|", 1)[0]
+        if acct in wanted:
+            out.add(acct)
+    return out
