@@ -43,6 +43,9 @@ def test_start_answer_refresh_and_submit(ui_env):
     next(b for b in at.button if b.label == "开始考试").click().run()
     assert not at.exception
     at.switch_page("app_pages/exam.py").run()
+    # the start screen first: nothing is used until the officer confirms
+    assert "计时开始后不暂停，答案随选随存" in texts(at) and "attempt_id" not in at.session_state
+    next(b for b in at.button if b.label == "确认开始").click().run()
     assert "第 1 题" in texts(at)
     at.radio[0].set_value(1).run()  # choose the second option shown
     assert not at.exception
@@ -99,7 +102,7 @@ def test_review_page(ui_env):
     learning.answer_practice(ui_env["app"], o, qid, wrong if q.type != "judge" else ("F" if q.answer == "T" else "T"))
     at = run_page(ui_env, o, "review")
     assert not at.exception
-    assert "今天有 1 道错题需要复习" in texts(at)
+    assert "今日待复习 1 题" in texts(at)
 
 
 def test_study_page_marks_articles(ui_env):

@@ -251,6 +251,52 @@ class MyExam:
     open_attempt_id: int | None
     can_start: bool
     reason: str
+    attempts_finished: int = 0
+    pass_mark: float = 60.0
+
+    @property
+    def attempts_left(self) -> int | None:
+        """None: unlimited."""
+        return None if not self.attempts_allowed else max(0, self.attempts_allowed - self.attempts_started)
+
+    @property
+    def failed(self) -> bool:
+        """Finished at least once and not passed (the campaign's grade is below the pass mark)."""
+        return self.attempts_finished > 0 and not self.passed
+
+
+@dataclass
+class ExamBrief:
+    """What the start screen tells before the clock starts."""
+
+    campaign_id: int
+    title: str
+    question_count: int
+    by_type: dict[str, int]  # single/multiple/judge -> count
+    points: dict[str, float]  # per type
+    total_points: float
+    time_limit_minutes: int
+    attempts_allowed: int
+    attempts_started: int
+    pass_mark: float
+    closes_at: datetime
+    can_start: bool
+    reason: str
+
+
+def exam_brief(app: App, actor: Actor, campaign_id: int, *, now: datetime | None = None) -> ExamBrief:
+    exam = next((e for e in my_exams(app, actor, now=now) if e.campaign_id == campaign_id), None)
+    if exam is None:
+        raise NotFound("您没有这项考试")
+    with read_session(app.engine) as s:
+        c = s.get(Campaign, campaign_id)
+    bp = app.bank.blueprints[c.blueprint_id]
+    by_type: dict[str, int] = {}
+    for sec in bp.sections:
+        by_type[sec.type] = by_type.get(sec.type, 0) + sec.count
+    points = dict(bp.points)
+    return ExamBrief(campaign_id, c.title, bp.question_count, by_type, points, bp.total_points, c.time_limit_minutes,
+                     c.attempts_allowed, exam.attempts_started, c.pass_mark, exam.closes_at, exam.can_start, exam.reason)
 
 
 def my_exams(app: App, actor: Actor, *, now: datetime | None = None) -> list[MyExam]:
@@ -271,5 +317,15 @@ def my_exams(app: App, actor: Actor, *, now: datetime | None = None) -> list[MyE
                 ok, reason = False, "考试已结束"
             out.append(MyExam(c.id, c.title, status, deadlines.as_utc(c.opens_at), close_at, c.time_limit_minutes,
                               c.attempts_allowed, a.attempts_started, a.grade, a.passed,
-                              current.id if current else None, ok, reason))
+                              current.id if current else None, ok, reason, a.attempts_finished, c.pass_mark))
     return out
+
+
+def my_cert_status(app: App, actor: Actor) -> str | None:
+    """The officer's 执法证 status (有效/过期/注销), None for a leader or staff without one."""
+    require(actor, "officer", "leader")
+    with read_session(app.engine) as s:
+        from ..store.models import Person
+
+        p = s.get(Person, actor.id)
+        return p.cert_status if p is not None and p.cert_no else None

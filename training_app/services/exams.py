@@ -276,7 +276,10 @@ def _grade_in_session(s, attempt: Attempt, campaign: Campaign, now: datetime) ->
 
 
 def _cards_for_wrong(s, attempt: Attempt, slots, answers, fractions, now) -> int:
-    wrong = [spec["qid"] for spec in slots if fractions[spec["slot"]] < 1.0]
+    """Answered-and-wrong questions go to the 错题本. A question left blank is not a mistake: it is not added
+    (an officer who ran out of time would otherwise find dozens of cards 'due today' they never saw)."""
+    wrong = [spec["qid"] for spec in slots if fractions[spec["slot"]] < 1.0
+             and spec["slot"] in answers and answers[spec["slot"]].response]
     existing = review_store.cards_for(s, attempt.person_id, wrong)
     for qid in wrong:
         review_store.record_wrong(s, attempt.person_id, qid, now, source="exam", review=fsrs_review,
@@ -357,6 +360,13 @@ class AttemptView:
     pass_mark: float
     review_open: bool
     questions: list[QuestionView]
+    last_client_id: str | None = None  # the browser session that saved last
+    last_saved_at: datetime | None = None
+
+    def answered_elsewhere(self, client_id: str | None, now: datetime, *, within_seconds: int = 120) -> bool:
+        """Another browser session (another phone, another tab) saved an answer in the last two minutes."""
+        return bool(client_id and self.last_client_id and self.last_client_id != client_id and self.last_saved_at
+                    and (now - self.last_saved_at).total_seconds() < within_seconds)
 
     @property
     def answered(self) -> int:
@@ -392,6 +402,7 @@ def attempt_view(app: App, actor: Actor, attempt_id: int, *, now: datetime | Non
 def _build_view(app: App, attempt: Attempt, campaign: Campaign, answers: dict, now: datetime) -> AttemptView:
     slots = _paper(_db(app), attempt.id, attempt.paper)
     show_review = attempt.state == "finished" and review_open(campaign, now)
+    last = max((a for a in answers.values() if a.client_id), key=lambda a: deadlines.as_utc(a.saved_at), default=None)
     views = []
     for spec in slots:
         question = app.bank.questions.get(spec["qid"])
@@ -427,6 +438,8 @@ def _build_view(app: App, attempt: Attempt, campaign: Campaign, answers: dict, n
         seconds_left=deadlines.seconds_left(attempt.deadline_at, now) if attempt.state == "in_progress" else 0,
         max_score=attempt.max_score, score=attempt.score, percent=attempt.percent, passed=attempt.passed,
         pass_mark=campaign.pass_mark, review_open=show_review, questions=views,
+        last_client_id=last.client_id if last else None,
+        last_saved_at=deadlines.as_utc(last.saved_at) if last else None,
     )
 
 

@@ -118,18 +118,22 @@ def answer_practice(app: App, actor: Actor, question_id: str, response: str | No
     return Feedback(correct, question.answer, question.explanation, [(x.label, x.quote) for x in question.sources])
 
 
+def start_of_local_day(app: App, now: datetime | None = None) -> datetime:
+    return end_of_local_day(app, now) - timedelta(days=1)
+
+
 def due_reviews(app: App, actor: Actor, *, now: datetime | None = None) -> list[str]:
-    """今日复习: question ids of cards due by the end of today (local time)."""
+    """今日复习: question ids of cards due by the end of today (local time) and not yet reviewed today."""
     require(actor, *LEARNERS)
     with read_session(app.engine) as s:
-        cards = rs.due_cards(s, actor.id, end_of_local_day(app, now))
+        cards = rs.due_cards(s, actor.id, start_of_local_day(app, now), end_of_local_day(app, now))
     return [c.question_id for c in cards if c.question_id in app.bank.questions]
 
 
 def count_due_reviews(app: App, actor: Actor, *, now: datetime | None = None) -> int:
     require(actor, *LEARNERS)
     with read_session(app.engine) as s:
-        return rs.count_due(s, actor.id, end_of_local_day(app, now))
+        return rs.count_due(s, actor.id, start_of_local_day(app, now), end_of_local_day(app, now))
 
 
 def review_book(app: App, actor: Actor) -> list[dict]:
@@ -142,7 +146,10 @@ def review_book(app: App, actor: Actor) -> list[dict]:
         if q is None:
             continue
         out.append({"question_id": c.question_id, "law": app.bank.laws[q.law].short_title, "stem": q.stem,
-                    "due_at": deadlines.as_utc(c.due_at), "reviews": c.reviews, "lapses": c.lapses})
+                    "due_at": deadlines.as_utc(c.due_at), "reviews": c.reviews, "lapses": c.lapses,
+                    "type": q.type, "options": list(q.display_options) if q.type == "judge" else list(q.options),
+                    "answer": q.answer, "explanation": q.explanation,
+                    "sources": [(src.label, src.quote) for src in q.sources]})
     return out
 
 

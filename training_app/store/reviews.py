@@ -55,14 +55,25 @@ def record_right(session: Session, person_id: int, question_id: str, now: dateti
     return card
 
 
-def due_cards(session: Session, person_id: int, until: datetime, limit: int = 200) -> list[ReviewCard]:
-    return list(session.execute(select(ReviewCard).where(ReviewCard.person_id == person_id, ReviewCard.due_at <= until)
+def _due_today(person_id: int, day_start: datetime, day_end: datetime):
+    """Cards due by the end of the day that were not already reviewed in the 错题本 today: the day's count
+    falls as the officer works through it (a right answer is rescheduled minutes later, still 'today')."""
+    reviewed_today = (select(PracticeAnswer.question_id)
+                      .where(PracticeAnswer.person_id == person_id, PracticeAnswer.mode == "review",
+                             PracticeAnswer.answered_at >= day_start))
+    return (ReviewCard.person_id == person_id, ReviewCard.due_at <= day_end,
+            ReviewCard.question_id.not_in(reviewed_today))
+
+
+def due_cards(session: Session, person_id: int, day_start: datetime, day_end: datetime,
+              limit: int = 200) -> list[ReviewCard]:
+    return list(session.execute(select(ReviewCard).where(*_due_today(person_id, day_start, day_end))
                                 .order_by(ReviewCard.due_at).limit(limit)).scalars())
 
 
-def count_due(session: Session, person_id: int, until: datetime) -> int:
+def count_due(session: Session, person_id: int, day_start: datetime, day_end: datetime) -> int:
     return session.execute(select(func.count()).select_from(ReviewCard)
-                           .where(ReviewCard.person_id == person_id, ReviewCard.due_at <= until)).scalar_one()
+                           .where(*_due_today(person_id, day_start, day_end))).scalar_one()
 
 
 def all_cards(session: Session, person_id: int) -> list[ReviewCard]:

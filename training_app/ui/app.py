@@ -82,4 +82,6 @@ if actor is not None and st.session_state.pop("_go_home", False):
     # After a login, land on the role's first page whatever address the login form was at (e.g. /logout).
     st.switch_page(nav_default)
 cookie_sync()
+# which page ran before this one (study time counts only while the officer stays on a page)
+st.session_state["_prev_page"], st.session_state["_page"] = st.session_state.get("_page"), nav.url_path
 nav.run()

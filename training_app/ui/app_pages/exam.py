@@ -10,7 +10,7 @@ from datetime import datetime
 import streamlit as st
 
 from training_app.engine import deadlines, scoring
-from training_app.services import exams
+from training_app.services import campaigns, exams
 from training_app.services.common import ServiceError
 from training_app.ui.components.common import esc, fmt_dt, fmt_duration, get_app, guard, track_time
 from training_app.ui.components.nav import goto
@@ -20,7 +20,48 @@ actor = guard("officer", "leader")
 app = get_app()
 track_time("exam")
 
+TYPE_NAMES = {"single": "单选题", "multiple": "多选题", "judge": "判断题", "any": "题"}
+
+
+def start_screen(campaign_id: int) -> None:
+    """Before the clock starts: what the exam is, and a confirm button (the attempt is used only then)."""
+    try:
+        brief = campaigns.exam_brief(app, actor, campaign_id)
+    except ServiceError as exc:
+        st.error(esc(str(exc)))
+        st.session_state.pop("start_campaign_id", None)
+        st.stop()
+    st.title(esc(brief.title))
+    with st.container(border=True):
+        kinds = "、".join(f"{TYPE_NAMES.get(t, t)} {n} 道（每题 {brief.points.get(t, 1):g} 分）"
+                         for t, n in brief.by_type.items())
+        st.markdown(f"**题数**　共 {brief.question_count} 道：{kinds}，满分 {brief.total_points:g} 分")
+        st.markdown(f"**时长**　{brief.time_limit_minutes} 分钟（截止 {fmt_dt(brief.closes_at)} 前须交卷）")
+        used = f"已用 {brief.attempts_started} 次"
+        st.markdown(f"**可考次数**　{'不限' if not brief.attempts_allowed else f'{brief.attempts_allowed} 次'}（{used}）")
+        st.markdown(f"**合格线**　{brief.pass_mark:.0f} 分")
+    st.warning("计时开始后不暂停，答案随选随存；刷新页面或断网后重新打开，仍回到本次作答。")
+    if not brief.can_start:
+        st.info(esc(brief.reason) or "目前不能开始这项考试。")
+    c1, c2 = st.columns(2)
+    if c1.button("返回", width="stretch", key="start_back"):
+        st.session_state.pop("start_campaign_id", None)
+        goto("home")
+    if brief.can_start and c2.button("确认开始", type="primary", width="stretch", key="start_confirm"):
+        try:
+            res = exams.start_attempt(app, actor, campaign_id)
+        except ServiceError as exc:
+            st.error(esc(str(exc)))
+            st.stop()
+        st.session_state.pop("start_campaign_id", None)
+        st.session_state["attempt_id"] = res.attempt_id
+        st.rerun()
+    st.stop()
+
+
 attempt_id = st.session_state.get("attempt_id")
+if attempt_id is None and st.session_state.get("start_campaign_id"):
+    start_screen(int(st.session_state["start_campaign_id"]))
 if attempt_id is None:
     attempt_id = exams.open_attempt_for(app, actor)
     if attempt_id is None:
@@ -99,28 +140,35 @@ def on_flag(slot: int, key: str) -> None:
 def go(slot: int) -> None:
     st.session_state[cur_key] = slot
     st.session_state["_q_shown_at"] = time.monotonic()
+    st.session_state["_scroll_to_question"] = st.session_state.get("_scroll_to_question", 0) + 1
 
 
-# --- header: title, countdown, progress ----------------------------------------------------------
+# --- header: title, countdown, progress (kept in sight while scrolling) -----------------------------
+st.html("<style>.st-key-exam_header{position:sticky;top:2.75rem;z-index:990;background:var(--background-color,#fff);"
+        "padding:.25rem 0 .1rem;border-bottom:1px solid #e5e7eb}"
+        ".st-key-exam_header iframe{margin:0}.st-key-question{scroll-margin-top:6.5rem}"
+        ".st-key-question label p,.st-key-question [data-testid=stMarkdownContainer] p{font-size:1rem}"
+        "</style>")  # our own constant CSS: no user or bank text
 st.subheader(esc(view.campaign_title))
 deadline_local = fmt_dt(view.deadline_at, with_seconds=True)
-st.caption(f"第 {view.number} 次作答　截止 {deadline_local}　已答 {view.answered}/{len(view.questions)}")
-st.iframe(
-    f"""<div id="cd" style="font:600 20px sans-serif;color:#b42318"></div>
+st.caption(f"第 {view.number} 次作答　截止 {deadline_local}")
+with st.container(key="exam_header"):
+    st.iframe(
+        f"""<div style="display:flex;justify-content:space-between;font:600 17px sans-serif">
+<span id="cd" style="color:#b42318"></span><span style="color:#1f2937">已答 {view.answered}/{len(view.questions)}</span></div>
 <script>
 const end = Date.now() + {view.seconds_left} * 1000;
 function tick() {{
   const s = Math.max(0, Math.round((end - Date.now()) / 1000));
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
   document.getElementById('cd').textContent = s > 0
-    ? '剩余时间 ' + (h ? h + ':' : '') + String(m).padStart(2, '0') + ':' + String(r).padStart(2, '0')
-    : '考试时间已到，系统将按已保存的答案评分';
+    ? '剩余 ' + (h ? h + ':' : '') + String(m).padStart(2, '0') + ':' + String(r).padStart(2, '0')
+    : '时间已到，按已保存的答案评分';
 }}
 tick(); setInterval(tick, 1000);
 </script>""",
-    height=34,
-)  # numbers only, made here: no user or bank text goes into this frame
-
+        height=30,
+    )  # numbers only, made here: no user or bank text goes into this frame
 
 @st.fragment(run_every=30)
 def deadline_watch(deadline: datetime) -> None:
@@ -132,11 +180,14 @@ deadline_watch(view.deadline_at)
 
 msg = st.session_state.pop("_exam_msg", None)
 if msg:
-    getattr(st, msg[0])(msg[1])
+    getattr(st, msg[0])(esc(msg[1]))
+if view.answered_elsewhere(st.session_state.get("_client_id"), deadlines.utcnow()):
+    st.warning("本场考试正在其他设备或浏览器窗口上作答（最近的答案来自那里）。两处的答案都会保存，以最后一次选择为准；"
+               "请只在一处作答。")
 
 # --- the question ----------------------------------------------------------------------------------
 st.session_state.setdefault("_q_shown_at", time.monotonic())
-with st.container(border=True):
+with st.container(border=True, key="question"):
     st.markdown(f"**第 {qv.slot} 题**　{qv.type_label}（{qv.points:g} 分）")
     st.markdown(esc(qv.stem))
     spec_order = exams.slot_order(app, attempt_id, qv.slot)
@@ -162,12 +213,20 @@ c2.button("下一题 →", disabled=cur >= len(view.questions), width="stretch",
 # --- answer sheet --------------------------------------------------------------------------------
 with st.expander(f"答题卡（已答 {view.answered}，未答 {len(view.unanswered_slots)}，标记 {len(view.flagged_slots)}）",
                  expanded=False):
-    st.caption("✅ 已答　⬜ 未答　🚩 已标记；点题号跳转")
+    st.caption("题号后 √ = 已答，★ = 已标记待检查，无符号 = 未答；当前题为红色。点题号跳转。")
     with st.container(horizontal=True):  # wraps on a phone instead of stacking 80 full-width buttons
         for q in view.questions:
-            mark = "🚩" if q.flagged else ("✅" if q.chosen else "⬜")
+            mark = ("√" if q.chosen else "") + ("★" if q.flagged else "")
             st.button(f"{q.slot}{mark}", key=f"sheet_{attempt_id}_{q.slot}", on_click=go, args=(q.slot,),
-                      type="primary" if q.slot == cur else "secondary")
+                      type="primary" if q.slot == cur else "secondary",
+                      help=("已答" if q.chosen else "未答") + ("，已标记" if q.flagged else ""))
+
+if st.session_state.get("_scroll_to_question"):
+    # after 下一题 / 上一题 / a jump from the sheet, bring the question (not the old scroll position) into view
+    st.iframe(f"""<script>/* move {st.session_state['_scroll_to_question']} */
+const el = window.parent.document.querySelector('.st-key-question');
+if (el) el.scrollIntoView({{block: 'start'}});
+</script>""", height=1)
 
 
 @st.dialog("确认交卷")

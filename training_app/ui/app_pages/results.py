@@ -6,6 +6,7 @@ import streamlit as st
 from training_app.services import campaigns, certificates, exams
 from training_app.services.common import ServiceError
 from training_app.ui.components.common import esc, fmt_dt, get_app, guard
+from training_app.ui.components.nav import goto
 from training_app.ui.components.quiz import show_sources
 
 LETTERS = "ABCDEF"
@@ -25,8 +26,17 @@ if not rows:
     st.info("还没有已完成的考试。")
     st.stop()
 
-labels = {r["attempt_id"]: f"{r['campaign']}　第 {r['number']} 次　{r['percent']:.1f} 分　{fmt_dt(r['finished_at'])}"
-          for r in rows}
+several = len({r["campaign"] for r in rows}) > 1
+
+
+def _label(r: dict) -> str:
+    """Short enough for a 375 px phone: the score and the time first, the campaign (shortened) only when needed."""
+    when = fmt_dt(r["finished_at"])[5:]  # MM-DD HH:MM
+    title = (r["campaign"][:8] + "…" if len(r["campaign"]) > 8 else r["campaign"]) + " " if several else ""
+    return f"{title}第{r['number']}次 {r['percent']:.1f}分 {when}"
+
+
+labels = {r["attempt_id"]: _label(r) for r in rows}
 ids = list(labels)
 default = st.session_state.get("result_attempt_id")
 attempt_id = st.selectbox("选择答卷", ids, index=ids.index(default) if default in ids else 0,
@@ -38,6 +48,16 @@ except ServiceError as exc:
     st.stop()
 
 mine = next((e for e in campaigns.my_exams(app, actor) if e.campaign_id == view.campaign_id), None)
+if mine and mine.failed:
+    left = "不限次数" if mine.attempts_left is None else f"{mine.attempts_left} 次"
+    if mine.can_start:
+        st.error(f"未合格，还可考 {left}（截止 {fmt_dt(mine.closes_at)}）")
+        if st.button("再考一次", type="primary", key="retake"):
+            st.session_state["start_campaign_id"] = mine.campaign_id
+            st.session_state.pop("attempt_id", None)
+            goto("exam")
+    else:
+        st.warning("未合格。" + (esc(mine.reason) if mine.reason else ""))
 if mine and mine.passed:
     if st.button("生成合格证书（PDF）", key="make_cert"):
         st.session_state["_cert"] = (view.campaign_id, *certificates.my_certificate_pdf(app, actor, view.campaign_id))
@@ -58,7 +78,7 @@ for qv in view.questions:
     if only_wrong and qv.fraction == 1.0:
         continue
     with st.container(border=True):
-        mark = "✅" if qv.fraction == 1.0 else ("◐" if qv.fraction else "❌")
+        mark = "√ 答对" if qv.fraction == 1.0 else ("◐ 部分得分" if qv.fraction else "× 答错")
         st.markdown(f"{mark} **第 {qv.slot} 题**　{qv.type_label}")
         st.markdown(esc(qv.stem))
         for i, o in enumerate(qv.options):

@@ -4,7 +4,7 @@ import streamlit as st
 
 from training_app.services import exams, learning
 from training_app.ui.components.common import esc, fmt_dt, get_app, guard, track_time
-from training_app.ui.components.quiz import run_quiz, start_quiz
+from training_app.ui.components.quiz import run_quiz, show_option_feedback, show_sources, start_quiz
 
 actor = guard("officer", "leader")
 app = get_app()
@@ -13,6 +13,7 @@ st.title("错题本")
 
 PREFIX = "review_run"
 if PREFIX in st.session_state:
+    st.caption(f"今日待复习 {learning.count_due_reviews(app, actor)} 题")  # falls with each question reviewed
     run_quiz(PREFIX, "review")
     if st.button("结束复习", key="end_review"):
         del st.session_state[PREFIX]
@@ -23,15 +24,23 @@ exams.sync_exam_cards(app, actor)
 due = learning.due_reviews(app, actor)
 st.subheader("今日复习")
 if due:
-    st.write(f"今天有 {len(due)} 道错题需要复习。")
+    st.write(f"今日待复习 {len(due)} 题。")
     if st.button("开始复习", type="primary"):
         start_quiz(PREFIX, due)
         st.rerun()
 else:
     st.success("今天没有需要复习的错题。")
 
+st.caption("错题本收录练习和考试中答错的题目；考试中未作答的题目不算错题，不收录。")
+
 book = learning.review_book(app, actor)
 st.subheader(f"全部错题（{len(book)}）")
 for row in book[:200]:
-    st.markdown(f"- {esc(row['law'])}：{esc(row['stem'][:60])}…　下次复习 {fmt_dt(row['due_at'])}，"
-                f"已复习 {row['reviews']} 次")
+    stem = row["stem"] if len(row["stem"]) <= 40 else row["stem"][:40] + "…"
+    with st.expander(f"{esc(row['law'])}：{esc(stem)}"):
+        st.markdown(esc(row["stem"]))
+        keys = list("ABCDEF")[:len(row["options"])] if row["type"] != "judge" else ["T", "F"]
+        show_option_feedback(row["type"], row["options"], keys, row["answer"], "")
+        st.markdown("**解析**　" + esc(row["explanation"]))
+        show_sources(row["sources"])
+        st.caption(f"下次复习 {fmt_dt(row['due_at'])}，已复习 {row['reviews']} 次")

@@ -3,13 +3,13 @@
 import streamlit as st
 
 from training_app.services import learning
-from training_app.ui.components.common import esc, get_app, guard, track_time
+from training_app.ui.components.common import esc, get_app, guard, study_heartbeat
 
 actor = guard("officer", "leader")
 app = get_app()
-track_time("reading")
 st.title("学法")
-st.caption("应知应会法律法规的重点条文。阅读时间计入学时（闲置不计）。")
+st.caption("应知应会法律法规的重点条文。本页打开期间的阅读时间计入学时（离开本页、锁屏不计）。")
+study_heartbeat("reading")
 
 laws = [law for law in learning.must_know_for(app, actor) if app.bank.by_law.get(law.slug)]
 slug = st.selectbox("法律法规", [x.slug for x in laws],

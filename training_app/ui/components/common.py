@@ -139,8 +139,8 @@ def track_time(kind: str) -> None:
     key = f"_track_{kind}"
     last = st.session_state.get(key)
     st.session_state[key] = now
-    if last is None:
-        return
+    if last is None or st.session_state.get("_prev_page") != st.session_state.get("_page"):
+        return  # arriving from another page: the time spent there is not this page's
     cap = get_app().settings.study_session_cap_minutes * 60
     delta = now - last
     if delta > cap:
@@ -159,3 +159,45 @@ def flash(message: str, kind: str = "success") -> None:
 def show_flash() -> None:
     for kind, message in st.session_state.pop("_flash", []):
         getattr(st, kind)(esc(message))  # flashes carry names and titles: never Markdown
+
+
+HEARTBEAT_SECONDS = 30
+HEARTBEAT_CAP_SECONDS = 45  # a tick never credits more: a sleeping phone or a throttled tab counts at most this
+
+
+def study_heartbeat(kind: str) -> None:
+    """Count reading time while the page is open and the browser is awake: a fragment ticks every 30 seconds
+    (browsers suspend it when the phone sleeps or the tab is put away), each tick credits the time since the
+    last one (capped), and the running total is shown. Nothing is credited on other pages."""
+    actor = current_actor()
+    if actor is None or actor.role not in ("officer", "leader"):
+        return
+    key, total_key = f"_beat_{kind}", f"_beat_total_{kind}"
+    now = time.monotonic()
+    if st.session_state.get("_prev_page") != st.session_state.get("_page"):
+        st.session_state[total_key] = 0.0  # a fresh visit to the page
+    last = st.session_state.get(key)
+    if last is not None and st.session_state.get("_prev_page") == st.session_state.get("_page"):
+        _credit(actor, kind, min(now - last, HEARTBEAT_CAP_SECONDS), total_key)
+    st.session_state[key] = now
+
+    @st.fragment(run_every=HEARTBEAT_SECONDS)
+    def tick() -> None:
+        t = time.monotonic()
+        before = st.session_state.get(key)
+        st.session_state[key] = t
+        if before is not None and t - before >= 1:
+            _credit(actor, kind, min(t - before, HEARTBEAT_CAP_SECONDS), total_key)
+        total = int(st.session_state.get(total_key, 0.0))
+        st.caption(f"本次阅读已计入学时 {total // 60} 分 {total % 60:02d} 秒（页面打开且屏幕亮着时计时）")
+
+    tick()
+
+
+def _credit(actor: Actor, kind: str, seconds: float, total_key: str) -> None:
+    from ...services.learning import record_study_time
+
+    if seconds <= 0:
+        return
+    record_study_time(get_app(), actor, kind, seconds)
+    st.session_state[total_key] = st.session_state.get(total_key, 0.0) + seconds

@@ -13,10 +13,34 @@ from .common import esc, get_app, guard
 LETTERS = "ABCDEF"
 
 
+QUIZ_CSS = ("<style>.st-key-quiz_q label p,.st-key-quiz_q [data-testid=stMarkdownContainer] p{font-size:1rem}"
+            "</style>")  # constant, ours: option text at 16 px
+
+
 def show_sources(sources: list[tuple[str, str]]) -> None:
     for label, quote in sources:
         st.markdown(f"**法律依据**　{esc(label)}")
-        st.markdown("> " + esc(quote))
+        with st.container(border=True):  # the article in body text (full contrast), not a grey caption
+            st.markdown(esc(quote))
+
+
+def show_option_feedback(qtype: str, options: list[str], keys: list[str], correct: str, chosen: str) -> None:
+    """After an answer: every option with the right one(s) and the officer's wrong one(s) marked in colour and
+    in words (colour alone is not enough)."""
+    if qtype == "judge":
+        keys, options = ["T", "F"], ["正确", "错误"]
+    right, mine = set(correct), set(chosen)
+    for k, o in zip(keys, options):
+        label = esc(o if qtype == "judge" else f"{k}. {o}")
+        if k in right and k in mine:
+            st.markdown(f":green[**{label}　√ 正确答案（您的选择）**]")
+        elif k in right:
+            missed = "（您漏选）" if mine and qtype == "multiple" else ""
+            st.markdown(f":green[**{label}　√ 正确答案{missed}**]")
+        elif k in mine:
+            st.markdown(f":red[**{label}　× 您的选择（错误）**]")
+        else:
+            st.markdown(label)
 
 
 def run_quiz(prefix: str, mode: str) -> None:
@@ -35,7 +59,8 @@ def run_quiz(prefix: str, mode: str) -> None:
     q = app.bank.questions[ids[i]]
     law = app.bank.laws[q.law]
     st.progress((i) / len(ids), text=f"第 {i + 1} / {len(ids)} 题　{law.display}")
-    with st.container(border=True):
+    st.html(QUIZ_CSS)
+    with st.container(border=True, key="quiz_q"):
         st.markdown(f"**{'单选题' if q.type == 'single' else '多选题' if q.type == 'multiple' else '判断题'}**")
         st.markdown(esc(q.stem))
         key = f"{prefix}_{q.id}_{state['round']}"
@@ -59,6 +84,7 @@ def run_quiz(prefix: str, mode: str) -> None:
                     st.error(esc(str(exc)))
                 else:
                     state["feedback"] = fb
+                    state["response"] = response
                     state["right"] += int(fb.correct)
                     st.rerun()
         else:
@@ -68,6 +94,7 @@ def run_quiz(prefix: str, mode: str) -> None:
                 st.success(f"回答正确。答案：{esc(shown)}")
             else:
                 st.error(f"回答错误。正确答案：{esc(shown)}")
+            show_option_feedback(q.type, list(q.options), list(keys), right, state.get("response", ""))
             st.markdown("**解析**　" + esc(feedback.explanation))
             show_sources(feedback.sources)
             if st.button("下一题", type="primary", key=f"{key}_next"):
