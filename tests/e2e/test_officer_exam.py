@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.support import (
-    ARTIFACTS, DEADLINE_RE, PHONE, canonical, choose, chosen, close_page_not_found, current_slot, expect_answered,
-    expected_percent, goto_slot, login, login_back, main, metric, open_exam_from_home, open_sidebar_page, option_texts,
+    ARTIFACTS, DEADLINE_RE, PHONE, canonical, choose, chosen, current_slot, expect_answered,
+    expected_percent, goto_slot, login, main, metric, open_exam_from_home, open_sidebar_page, option_texts,
     shown_deadline, step, submit, wait_idle,
 )
 
@@ -73,13 +73,13 @@ def test_officer_exam_on_a_phone_survives_a_reload_and_is_graded_once(module_sit
     expect_answered(page, 3)
     assert_saved(db, attempt["id"], given)
 
-    # A reload loses the Streamlit session: the login form comes back, nothing of the exam is shown.
+    # A reload (pull-to-refresh) loses the Streamlit session but not the login: no form, the same exam page.
     page.reload()
-    expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible()
-    close_page_not_found(page)  # the app's reload defect, asserted in test_reload_keeps_the_page_without_an_error
-    expect(main(page).get_by_text(DEADLINE_RE)).to_have_count(0)
-    if login_back(page, officer, site.password(officer)) == "exam":
-        open_sidebar_page(page, "我的学习")
+    expect(main(page).get_by_text(DEADLINE_RE)).to_be_visible()
+    wait_idle(page)
+    expect(page.get_by_role("button", name="登录", exact=True)).to_have_count(0)
+    assert shown_deadline(page) == deadline
+    open_sidebar_page(page, "我的学习")
     expect(main(page).get_by_text(f"您有正在进行的考试：{title}")).to_be_visible()
     assert metric(page, "状态") == "进行中"
     assert metric(page, "已用次数") == "1/2"
@@ -222,7 +222,7 @@ def test_exam_pages_fit_a_375_pixel_phone(module_site, new_page):
 
     # The answer sheet (80 numbered buttons) opened on the phone still fits.
     main(page).locator('[data-testid="stExpander"] summary').filter(has_text="答题卡").click()
-    expect(main(page).get_by_role("button", name="1✅", exact=True)).to_be_visible()
+    expect(main(page).get_by_role("button", name="1√", exact=True)).to_be_visible()
     assert_fits_375(page)
     sheet = ARTIFACTS / "exam-answer-sheet-375.png"
     screenshot_whole(page, sheet)
@@ -253,12 +253,10 @@ def test_officer_cannot_open_coordinator_pages_by_url(module_site, new_page, pat
     expect(page.get_by_role("heading", name="我的学习", exact=True)).to_be_visible()
     shows_nothing_of_staff_pages()
 
-    # Typed into the address bar: a new page load, so the login form; after logging in, the officer's own pages.
+    # Typed into the address bar: a new page load, still logged in (the cookie), and still only the officer's pages.
     page.goto(server.url + path)
-    expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible()
-    shows_nothing_of_staff_pages()
-    close_page_not_found(page)
-    login(page, None, officer, site.password(officer))
+    expect(page.get_by_role("heading", name="我的学习", exact=True)).to_be_visible()
+    wait_idle(page)
     shows_nothing_of_staff_pages()
     nav = page.locator('[data-testid="stSidebarNav"]')
     expect(nav.get_by_role("link")).not_to_have_count(0)
@@ -267,13 +265,14 @@ def test_officer_cannot_open_coordinator_pages_by_url(module_site, new_page, pat
 
 
 def test_reload_keeps_the_page_without_an_error(module_site, new_page):
-    """A phone that reloads the exam page should simply ask to log in again, with no error message."""
+    """A phone that reloads the exam page stays logged in and on the exam, with no error message."""
     site, server = module_site, module_site.servers[0]
     officer, = site.take_officers(1)
     page = new_page(PHONE)
     login(page, server.url, officer, site.password(officer))
     open_exam_from_home(page, "开始考试")
     page.reload()
-    expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible()
+    expect(main(page).get_by_text(DEADLINE_RE)).to_be_visible()
     wait_idle(page)
+    expect(page.get_by_role("button", name="登录", exact=True)).to_have_count(0)
     expect(page.get_by_text("Page not found")).to_have_count(0, timeout=3000)

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.support import (
-    PHONE, canonical, choose, chosen, close_page_not_found, current_slot, expect_answered, goto_slot, login,
+    PHONE, canonical, choose, chosen, current_slot, expect_answered, goto_slot, login,
     login_back, main, open_exam_from_home, shown_deadline, step,
 )
 
@@ -50,9 +50,9 @@ def test_answers_and_deadline_survive_kill_9_of_the_server(site, new_page):
     expect(page.locator('[data-testid="stApp"][data-test-connection-state="CONNECTED"]')).to_have_count(0)
 
     server.start()
-    # The open page reconnects by itself to the new process: a new session, so the login form.
-    expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible(timeout=60_000)
-    close_page_not_found(page)
+    # The open page reconnects by itself to the new process: a new Streamlit session, but the login is in the
+    # cookie, so the officer is back on the exam page without typing the password again.
+    expect(page.locator('[data-testid="stApp"][data-test-connection-state="CONNECTED"]')).to_have_count(1, timeout=60_000)
     if login_back(page, officer, site.password(officer)) == "home":
         expect(main(page).get_by_text("您有正在进行的考试")).to_be_visible()
         open_exam_from_home(page, "继续作答")

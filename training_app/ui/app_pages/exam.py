@@ -151,7 +151,7 @@ st.html("<style>.st-key-exam_header{position:sticky;top:2.75rem;z-index:990;back
         "</style>")  # our own constant CSS: no user or bank text
 st.subheader(esc(view.campaign_title))
 deadline_local = fmt_dt(view.deadline_at, with_seconds=True)
-st.caption(f"第 {view.number} 次作答　截止 {deadline_local}")
+st.caption(f"第 {view.number} 次作答　截止 {deadline_local}　已答 {view.answered}/{len(view.questions)}")
 with st.container(key="exam_header"):
     st.iframe(
         f"""<div style="display:flex;justify-content:space-between;font:600 17px sans-serif">

@@ -10,7 +10,6 @@ script reads the cookie with ``st.context.cookies`` and resumes the login. Codes
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import secrets
 import threading
@@ -71,9 +70,14 @@ def clear(response: Response, *, secure: bool) -> None:
 def setter_html(code: str | None) -> str:
     """A tiny page (run in a same-origin component frame) that posts the code, or deletes the cookie."""
     if code is None:
-        call = f"fetch({json.dumps(ROUTE)}, {{method: 'DELETE', credentials: 'same-origin'}})"
+        # logged out: delete the cookie, and on a phone close the menu the officer chose 退出登录 in (it would
+        # otherwise stay open over the login form)
+        call = (f"fetch({json.dumps(ROUTE)}, {{method: 'DELETE', credentials: 'same-origin'}});"
+                "const d = window.parent.document, bar = d.querySelector('[data-testid=stSidebar]');"
+                "if (bar && bar.getAttribute('data-collapsed') === 'false' && window.parent.innerWidth < 640) {"
+                " const b = d.querySelector('[data-testid=stSidebarCollapseButton] button'); if (b) b.click(); }")
     else:
         body = json.dumps(json.dumps({"code": code}))
         call = (f"fetch({json.dumps(ROUTE)}, {{method: 'POST', credentials: 'same-origin', "
                 f"headers: {{'Content-Type': 'application/json'}}, body: {body}}})")
-    return f"<script>{html.escape('', quote=False)}{call};</script>"
+    return f"<script>{call};</script>"
