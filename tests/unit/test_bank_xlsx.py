@@ -206,7 +206,7 @@ def test_unusual_but_valid_files_round_trip_exactly(tmp_path, small_bank_dir):
     as text, scalar and per-question checked_against, formula-looking text."""
     src = Path(shutil.copytree(small_bank_dir, tmp_path / "src"))
     mk = src / "must_know.yaml"
-    mk.write_text(mk.read_text(encoding="utf-8").replace("id_prefix: yb}", "id_prefix: yb, cited_by: section}"),
+    mk.write_text(mk.read_text(encoding="utf-8").replace("id_prefix: yb,", "id_prefix: yb, cited_by: section,"),
                   encoding="utf-8")
     (src / "practice").mkdir()
     (src / "practice" / "evidence.yaml").write_text(EXOTIC, encoding="utf-8")
