@@ -211,13 +211,13 @@ def _validity(entry: dict, name: str, line: int, slug: str, issues) -> tuple[str
     if validity not in VALIDITY:
         what = "缺少现行效力 validity" if validity is None else f"未知的现行效力 {validity!r}"
         issues.append(BankIssue(name, line, slug, f"{what}（应为 {' / '.join(VALIDITY)}）"))
-        validity = "unverified"
+        validity = None
     raw_checked = entry.get("validity_checked")
     checked = raw_checked.isoformat() if isinstance(raw_checked, datetime.date) else _text(raw_checked)
     if not _DATE_RE.match(checked):
         issues.append(BankIssue(name, line, slug, "validity_checked 应为核实现行效力的日期，如 2026-12-06"))
     note = _text(entry.get("validity_note"))
-    if validity != "in_force" and not note:
+    if validity not in (None, "in_force") and not note:
         issues.append(BankIssue(name, line, slug, f"现行效力为 {validity} 时须在 validity_note 中写明原因"))
     articles = entry.get("articles")
     if articles is not None:
@@ -225,7 +225,7 @@ def _validity(entry: dict, name: str, line: int, slug: str, issues) -> tuple[str
         if articles is None or articles <= 0:
             issues.append(BankIssue(name, line, slug, "articles（条文数）应为正整数"))
             articles = None
-    return validity, checked, note, articles
+    return validity or "unverified", checked, note, articles
 
 
 def law_index(laws: dict[str, LawEntry]) -> dict[str, str]:
