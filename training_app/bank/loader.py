@@ -38,6 +38,7 @@ from .schema import (
     Question,
     Source,
     Topic,
+    article_heading,
     article_sort_key,
     parse_article,
 )
@@ -461,14 +462,14 @@ def _parse_left_out(data: dict, path: Path, root: Path, law: LawEntry | None, is
             continue
         main = article if isinstance(article, int) else int(str(article).split("-")[0])
         if not 1 <= main <= law.articles:
-            issues.append(BankIssue(name, kline, "", f"left_out 中的条文序号 {key} 超出《{law.short_title}》的条文范围 "
+            issues.append(BankIssue(name, kline, "", f"left_out 中的{article_heading(article)}超出《{law.short_title}》的条文范围 "
                                                      f"1-{law.articles}"))
             continue
         if not _text(reason):
-            issues.append(BankIssue(name, kline, "", f"left_out 中第 {key} 条缺少不出题的理由"))
+            issues.append(BankIssue(name, kline, "", f"left_out 中{article_heading(article)}缺少不出题的理由"))
             continue
         if article in out:
-            issues.append(BankIssue(name, kline, "", f"left_out 中第 {key} 条重复"))
+            issues.append(BankIssue(name, kline, "", f"left_out 中{article_heading(article)}重复"))
             continue
         out[article] = _text(reason)
     return dict(sorted(out.items(), key=lambda kv: article_sort_key(kv[0])))
