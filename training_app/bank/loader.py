@@ -220,12 +220,13 @@ def _validity(entry: dict, name: str, line: int, slug: str, issues) -> tuple[str
     note = _text(entry.get("validity_note"))
     if validity not in (None, "in_force") and not note:
         issues.append(BankIssue(name, line, slug, f"现行效力为 {validity} 时须在 validity_note 中写明原因"))
-    articles = entry.get("articles")
-    if articles is not None:
-        articles = _number(articles, integer=True)
-        if articles is None or articles <= 0:
+    articles: int | None = None
+    if entry.get("articles") is not None:
+        n = _number(entry["articles"], integer=True)
+        if n is None or n <= 0:
             issues.append(BankIssue(name, line, slug, "articles（条文数）应为正整数"))
-            articles = None
+        else:
+            articles = int(n)
     return validity or "unverified", checked, note, articles
 
 
@@ -501,7 +502,7 @@ def _load_question_file(path: Path, root: Path, laws, index, topics, issues,
     ctx["checked_against"] = checked_map(data.get("checked_against"), law)
     if "left_out" in data:
         parsed_left_out = _parse_left_out(data, path, root, laws.get(law) if law else None, issues)
-        if parsed_left_out is not None and left_out is not None:
+        if parsed_left_out is not None and left_out is not None and law:
             if law in left_out:
                 issues.append(BankIssue(name, data.get(LINE_KEY, 1), "", f"《{laws[law].short_title}》的 left_out "
                                                                           "已在另一个文件中给出"))

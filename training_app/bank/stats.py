@@ -8,6 +8,7 @@ import the engine, so the caller (cli.py, the tests) runs the simulation and pas
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from .schema import TYPE_LABELS, VALIDITY_LABELS, ArticleKey, Bank
 
@@ -128,19 +129,20 @@ def bank_stats(bank: Bank, overlaps: dict[str, dict] | None = None) -> dict:
                               f"（{len(row['uncovered'])} 条可出题条文无题）")
     overlap = []
     for bid, bp in bank.blueprints.items():
-        target = OVERLAP_TARGETS.get(bid)
+        otarget = OVERLAP_TARGETS.get(bid)
         figure = (overlaps or {}).get(bid)
-        row = {"blueprint": bid, "title": bp.title, "practice": bp.practice, "questions": bp.question_count,
-               "target": target, "pairs": None, "mean": None, "worst": None, "met": None}
+        orow: dict[str, Any] = {"blueprint": bid, "title": bp.title, "practice": bp.practice,
+                                "questions": bp.question_count, "target": otarget, "pairs": None, "mean": None,
+                                "worst": None, "met": None}
         if figure is not None:
-            row.update(pairs=figure["pairs"], mean=round(figure["mean"], 4), worst=round(figure["worst"], 4))
-            row["met"] = None if target is None else row["mean"] <= target
-        if target is not None:
+            orow.update(pairs=figure["pairs"], mean=round(figure["mean"], 4), worst=round(figure["worst"], 4))
+            orow["met"] = None if otarget is None else orow["mean"] <= otarget
+        if otarget is not None:
             if figure is None:
-                shortfalls.append(f"组卷方案 {bid} 的试卷重合率未计算（目标 ≤ {target:.0%}）")
-            elif not row["met"]:
-                shortfalls.append(f"组卷方案 {bid} 两份试卷的平均重合率 {row['mean']:.1%} > {target:.0%}")
-        overlap.append(row)
+                shortfalls.append(f"组卷方案 {bid} 的试卷重合率未计算（目标 ≤ {otarget:.0%}）")
+            elif not orow["met"]:
+                shortfalls.append(f"组卷方案 {bid} 两份试卷的平均重合率 {orow['mean']:.1%} > {otarget:.0%}")
+        overlap.append(orow)
     not_in_force = [{"slug": law.slug, "title": law.short_title, "validity": law.validity,
                      "label": VALIDITY_LABELS[law.validity], "checked": law.validity_checked, "note": law.validity_note,
                      "questions": by_law.get(law.slug, 0)}
