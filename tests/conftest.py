@@ -19,9 +19,12 @@ os.environ.setdefault("DEMO_MODE", "1")
 # --- a small, generated bank ---------------------------------------------------------------------
 
 MUST_KNOW = """laws:
-- {slug: law_a, title: 中华人民共和国甲法, short_title: 甲法, category: 法律, audience: all, version: 2020 修订, id_prefix: ja}
-- {slug: law_b, title: 乙条例, short_title: 乙条例, category: 行政法规, audience: officers, version: 2021 公布, id_prefix: yb}
-- {slug: law_c, title: 丙规定, short_title: 丙规定, category: 党内法规, audience: leaders, version: 2022 印发, id_prefix: bc}
+- {slug: law_a, title: 中华人民共和国甲法, short_title: 甲法, category: 法律, audience: all, version: 2020 修订, id_prefix: ja,
+   validity: in_force, validity_checked: 2026-12-06}
+- {slug: law_b, title: 乙条例, short_title: 乙条例, category: 行政法规, audience: officers, version: 2021 公布, id_prefix: yb,
+   validity: in_force, validity_checked: 2026-12-06}
+- {slug: law_c, title: 丙规定, short_title: 丙规定, category: 党内法规, audience: leaders, version: 2022 印发, id_prefix: bc,
+   validity: in_force, validity_checked: 2026-12-06}
 topics:
 - {name: 证据收集与执法程序, key: evidence_procedure}
 """

@@ -77,6 +77,18 @@ def cmd_bank_check(args, settings) -> int:
     return 0
 
 
+def paper_overlaps(bank) -> dict[str, dict]:
+    """Per blueprint: the share of questions two papers have in common, simulated over the real draw
+    (engine.paper.paper_overlap: 300 pairs, fixed seeds)."""
+    from .engine.paper import paper_overlap
+
+    out = {}
+    for bid, bp in bank.blueprints.items():
+        o = paper_overlap(bank, bp)
+        out[bid] = {"pairs": o.pairs, "mean": o.mean, "worst": o.worst}
+    return out
+
+
 def cmd_bank_stats(args, settings) -> int:
     from .bank import BankError
     from .bank.stats import bank_stats, format_stats
@@ -86,7 +98,7 @@ def cmd_bank_stats(args, settings) -> int:
     except BankError as exc:
         print(exc.report())
         return 1
-    stats = bank_stats(bank)
+    stats = bank_stats(bank, overlaps=paper_overlaps(bank))
     if args.json:
         print(json.dumps(stats, ensure_ascii=False, indent=2))
     else:
@@ -304,7 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     b = bank.add_parser("check", help="validate the bank: every problem as file:line: id: reason")
     b.add_argument("dir", nargs="?")
     b.set_defaults(func=cmd_bank_check)
-    b = bank.add_parser("stats", help="questions per law, topic, type and difficulty against the targets")
+    b = bank.add_parser("stats", help="questions per law, topic, type and difficulty, article coverage of the core "
+                                   "texts and paper overlap, against the targets")
     b.add_argument("dir", nargs="?")
     b.add_argument("--json", action="store_true")
     b.add_argument("--strict", action="store_true", help="exit 1 when a target is not met")

@@ -129,3 +129,28 @@ def test_leader_sees_learner_pages(ui_env):
     at = run_page(ui_env, ui_env["leader"])
     assert not at.exception
     assert at.title[0].value == "我的学习"
+
+
+def test_practice_shows_the_validity_note_as_a_caption(ui_env, tmp_path, monkeypatch):
+    """A question on a document not in force: practice offers it, with the note under the stem."""
+    import shutil
+
+    import streamlit as st
+
+    from training_app import config
+
+    bank = tmp_path / "bank_unverified"
+    shutil.copytree(ui_env["app"].settings.question_bank_dir, bank)
+    mk = bank / "must_know.yaml"
+    mk.write_text(mk.read_text(encoding="utf-8").replace(
+        "id_prefix: ja,\n   validity: in_force,", "id_prefix: ja,\n   validity: unverified, validity_note: 未核实,"),
+        encoding="utf-8")
+    monkeypatch.setenv("QUESTION_BANK_DIR", str(bank))
+    config.get_settings.cache_clear()
+    st.cache_resource.clear()
+    at = run_page(ui_env, ui_env["officers"][0], "practice")  # 按法律法规, the first law: 甲法
+    assert not at.exception
+    next(b for b in at.button if b.label == "开始练习").click().run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert r"本题依据的《甲法》现行效力未经核实，仅供学习参考" in captions, captions

@@ -40,6 +40,7 @@ def assert_same_bank(a, b):
     assert a.laws == b.laws
     assert a.topics == b.topics
     assert a.by_law == b.by_law and a.by_topic == b.by_topic
+    assert a.left_out == b.left_out
 
 
 class Sheet:
@@ -206,7 +207,7 @@ def test_unusual_but_valid_files_round_trip_exactly(tmp_path, small_bank_dir):
     as text, scalar and per-question checked_against, formula-looking text."""
     src = Path(shutil.copytree(small_bank_dir, tmp_path / "src"))
     mk = src / "must_know.yaml"
-    mk.write_text(mk.read_text(encoding="utf-8").replace("id_prefix: yb}", "id_prefix: yb, cited_by: section}"),
+    mk.write_text(mk.read_text(encoding="utf-8").replace("id_prefix: yb,", "id_prefix: yb, cited_by: section,"),
                   encoding="utf-8")
     (src / "practice").mkdir()
     (src / "practice" / "evidence.yaml").write_text(EXOTIC, encoding="utf-8")
@@ -399,3 +400,24 @@ def test_cli_export_and_import(bank_copy, tmp_path):
     assert "第 3 行：难度 difficulty 应为 1、2 或 3，而不是 7" in r.stdout
     assert "题库未改动" in r.stderr
     assert snapshot(bank_copy) == before
+
+
+def test_import_keeps_a_law_files_left_out(tmp_path, small_bank_dir):
+    """left_out is not in the workbook: rewriting the file from an edited workbook keeps it."""
+    src = Path(shutil.copytree(small_bank_dir, tmp_path / "src"))
+    mk = src / "must_know.yaml"
+    mk.write_text(mk.read_text(encoding="utf-8").replace("id_prefix: ja,", "id_prefix: ja, articles: 40,"),
+                  encoding="utf-8")
+    law_a = src / "laws" / "law_a.yaml"
+    lines = law_a.read_text(encoding="utf-8").splitlines(keepends=True)
+    law_a.write_text("".join(lines[:2]) + "left_out:\n  1: 立法目的\n  40: 施行日期\n" + "".join(lines[2:]),
+                     encoding="utf-8")
+    xlsx = tmp_path / "bank.xlsx"
+    export_xlsx(src, xlsx)
+    sheet = Sheet(xlsx)
+    sheet.set(sheet.row_of("ja-001-01"), "解析", "改写后的解析。")
+    import_xlsx(sheet.save(tmp_path / "edited.xlsx"), src)
+    bank = load_bank(src)
+    assert bank.questions["ja-001-01"].explanation == "改写后的解析。"
+    assert bank.left_out == {"law_a": {1: "立法目的", 40: "施行日期"}}
+    assert "left_out:\n  1: 立法目的\n  40: 施行日期\nquestions:\n" in law_a.read_text(encoding="utf-8")

@@ -3,10 +3,15 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run(args, env, cwd):
-    return subprocess.run([sys.executable, "-m", "training_app.cli", *args], env={"PATH": "/usr/bin:/bin", **env},
+    # PYTHONPATH: the package under test, not whichever copy is installed in the environment
+    return subprocess.run([sys.executable, "-m", "training_app.cli", *args],
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), **env},
                           capture_output=True, text=True, cwd=cwd)
 
 
@@ -33,6 +38,13 @@ def test_bank_stats_json(tmp_path, small_bank_dir):
     assert r.returncode == 0, r.stderr
     stats = json.loads(r.stdout)
     assert stats["total"] == 108 and not stats["all_targets_met"]
+    assert stats["coverage"] == []  # none of the core enforcement texts is in the small bank
+    overlap = {row["blueprint"]: row for row in stats["overlap"]}
+    assert set(overlap) == {"small_exam", "leaders_quiz"}
+    assert overlap["small_exam"]["pairs"] == 300 and 0 < overlap["small_exam"]["mean"] < 1
+    assert overlap["small_exam"]["target"] is None and overlap["small_exam"]["met"] is None
+    text = run(["bank", "stats", str(small_bank_dir)], {}, tmp_path).stdout
+    assert "试卷重合率" in text and "small_exam" in text
     strict = run(["bank", "stats", str(small_bank_dir), "--strict"], {}, tmp_path)
     assert strict.returncode == 1 and "未达到的目标" in strict.stdout
 

@@ -75,3 +75,47 @@ def test_questions_needing_review_are_left_out(small_bank):
         assemble_paper(bank, bp, 1)  # section 2 needs law_b singles
     pool = section_pool(bank, bp.sections[2])
     assert all(q.law != "law_b" for q in pool)
+
+
+def _tiny_bank(n_single: int, n_judge: int):
+    """A synthetic bank: n_single single and n_judge judge questions on one law, and no blueprint."""
+    from training_app.bank.schema import Bank, LawEntry, Question, Source
+
+    law = LawEntry("law_x", "某法", "某法", "法律", "all", "v1", "mx")
+    qs = {}
+    for qtype, n in (("single", n_single), ("judge", n_judge)):
+        for i in range(n):
+            qid = f"mx-{qtype[0]}{i:03d}-01"
+            qs[qid] = Question(
+                id=qid, type=qtype, stem=qid, options=("甲", "乙") if qtype == "single" else (),
+                answer="A" if qtype == "single" else "T", explanation="-",
+                sources=(Source("law_x", "某法", "某法", "原文", article=i + 1),), difficulty=2, tags=(), topics=(),
+                law="law_x", checked_against=(("law_x", "v1"),), content_hash=qid, file="x.yaml", line=1)
+    return Bank(laws={"law_x": law}, topics={}, questions=qs, blueprints={})
+
+
+def _blueprint(*sections):
+    from training_app.bank.schema import Blueprint, BlueprintSection
+
+    return Blueprint(id="bp", title="t", description="", audience="all", time_limit_minutes=10, pass_mark=60,
+                     points=(), sections=tuple(BlueprintSection(type=t, count=k) for t, k in sections))
+
+
+def test_overlap_of_a_section_drawing_k_of_n_is_k_over_n():
+    from training_app.engine.paper import paper_overlap
+
+    bank = _tiny_bank(10, 0)
+    o = paper_overlap(bank, _blueprint(("single", 3)), pairs=3000)
+    assert o.pairs == 3000 and o.mean == pytest.approx(3 / 10, abs=0.015)
+    assert paper_overlap(bank, _blueprint(("single", 10))).mean == 1.0  # the whole pool: every paper the same
+    assert paper_overlap(bank, _blueprint(("single", 3))) == paper_overlap(bank, _blueprint(("single", 3)))
+
+
+def test_overlap_of_two_sections_weights_each_by_its_count():
+    """2 of 4 singles (1 in common expected) and 4 of 16 judges (1 in common): 2 of 6 questions shared."""
+    from training_app.engine.paper import paper_overlap
+
+    bank = _tiny_bank(4, 16)
+    o = paper_overlap(bank, _blueprint(("single", 2), ("judge", 4)), pairs=3000)
+    assert o.mean == pytest.approx((2 * 2 / 4 + 4 * 4 / 16) / 6, abs=0.015)
+    assert 0 < o.mean <= o.worst <= 1

@@ -28,6 +28,8 @@ from .schema import (
     JUDGE_TRUE,
     LETTERS,
     QUESTION_TYPES,
+    VALIDITY,
+    ArticleKey,
     Bank,
     BankIssue,
     Blueprint,
@@ -36,6 +38,8 @@ from .schema import (
     Question,
     Source,
     Topic,
+    article_heading,
+    article_sort_key,
     parse_article,
 )
 
@@ -181,10 +185,12 @@ def load_must_know(root: Path, issues: list[BankIssue]) -> tuple[dict[str, LawEn
         if prefix in prefixes:
             issues.append(BankIssue(name, line, slug, f"id_prefix {prefix!r} 已被 {prefixes[prefix]} 使用"))
         prefixes[prefix] = slug
+        validity, checked, validity_note, articles = _validity(entry, name, line, slug, issues)
         laws[slug] = LawEntry(
             slug=slug, title=_text(entry["title"]), short_title=_text(entry["short_title"]),
             category=entry["category"], audience=entry["audience"], version=str(entry["version"]).strip(),
             id_prefix=prefix, cited_by=_text(entry.get("cited_by")) or "article", note=_text(entry.get("note")),
+            validity=validity, validity_checked=checked, validity_note=validity_note, articles=articles,
         )
     for entry in data.get("topics") or []:
         line = entry.get(LINE_KEY, 1) if isinstance(entry, dict) else 1
@@ -193,6 +199,35 @@ def load_must_know(root: Path, issues: list[BankIssue]) -> tuple[dict[str, LawEn
             continue
         topics[entry["name"].strip()] = Topic(entry["name"].strip(), entry["key"].strip(), _text(entry.get("description")))
     return laws, topics
+
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _validity(entry: dict, name: str, line: int, slug: str, issues) -> tuple[str, str, str, int | None]:
+    """(validity, validity_checked, validity_note, articles) of a must-know entry; problems become issues."""
+    import datetime
+
+    validity = entry.get("validity")
+    if validity not in VALIDITY:
+        what = "缺少现行效力 validity" if validity is None else f"未知的现行效力 {validity!r}"
+        issues.append(BankIssue(name, line, slug, f"{what}（应为 {' / '.join(VALIDITY)}）"))
+        validity = None
+    raw_checked = entry.get("validity_checked")
+    checked = raw_checked.isoformat() if isinstance(raw_checked, datetime.date) else _text(raw_checked)
+    if not _DATE_RE.match(checked):
+        issues.append(BankIssue(name, line, slug, "validity_checked 应为核实现行效力的日期，如 2026-12-06"))
+    note = _text(entry.get("validity_note"))
+    if validity not in (None, "in_force") and not note:
+        issues.append(BankIssue(name, line, slug, f"现行效力为 {validity} 时须在 validity_note 中写明原因"))
+    articles: int | None = None
+    if entry.get("articles") is not None:
+        n = _number(entry["articles"], integer=True)
+        if n is None or n <= 0:
+            issues.append(BankIssue(name, line, slug, "articles（条文数）应为正整数"))
+        else:
+            articles = int(n)
+    return validity or "unverified", checked, note, articles
 
 
 def law_index(laws: dict[str, LawEntry]) -> dict[str, str]:
@@ -381,7 +416,68 @@ def _parse_question(q, name: str, file_ctx: dict, laws, index, topics, issues) -
     )
 
 
-def _load_question_file(path: Path, root: Path, laws, index, topics, issues) -> list[Question]:
+def _key_lines(path: Path, start: int) -> dict[str, int]:
+    """The 1-based line of each key of the block mapping that starts at line `start` (keys as written)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    out: dict[str, int] = {}
+    indent = None
+    for n in range(start - 1, len(lines)):
+        raw = lines[n]
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        width = len(raw) - len(raw.lstrip())
+        if indent is None:
+            indent = width
+        if width < indent:
+            break
+        if width == indent and (m := re.match(r"\s*(['\"]?)([^:'\"]+)\1\s*:", raw)):
+            out.setdefault(m[2].strip(), n + 1)
+    return out
+
+
+def _parse_left_out(data: dict, path: Path, root: Path, law: LawEntry | None, issues) -> dict[ArticleKey, str] | None:
+    """A law file's `left_out: {<article>: <reason>}`: the articles that state no testable rule."""
+    name = _rel(path, root)
+    raw = data["left_out"]
+    line = raw.get(LINE_KEY, data.get(LINE_KEY, 1)) if isinstance(raw, dict) else _key_lines(path, 1).get("left_out", 1)
+    if law is None:
+        issues.append(BankIssue(name, line, "", "left_out 只能写在一部法律的题目文件（文件头有 law:）中"))
+        return None
+    if not isinstance(raw, dict):
+        issues.append(BankIssue(name, line, "", "left_out 应为 {条文序号: 不出题的理由} 映射"))
+        return None
+    if law.cited_by != "article" or not law.articles:
+        issues.append(BankIssue(name, line, "", f"《{law.short_title}》在 must_know.yaml 中未记录条文数 articles，"
+                                                "无法核对 left_out"))
+        return None
+    where = _key_lines(path, line)
+    out: dict[ArticleKey, str] = {}
+    for key, reason in raw.items():
+        if key == LINE_KEY:
+            continue
+        kline = where.get(str(key), line)
+        try:
+            article = parse_article(key)
+        except ValueError:
+            issues.append(BankIssue(name, kline, "", f"left_out 中无法识别的条文序号 {key!r}"))
+            continue
+        main = article if isinstance(article, int) else int(str(article).split("-")[0])
+        if not 1 <= main <= law.articles:
+            issues.append(BankIssue(name, kline, "", f"left_out 中的{article_heading(article)}超出《{law.short_title}》的条文范围 "
+                                                     f"1-{law.articles}"))
+            continue
+        if not _text(reason):
+            issues.append(BankIssue(name, kline, "", f"left_out 中{article_heading(article)}缺少不出题的理由"))
+            continue
+        if article in out:
+            issues.append(BankIssue(name, kline, "", f"left_out 中{article_heading(article)}重复"))
+            continue
+        out[article] = _text(reason)
+    return dict(sorted(out.items(), key=lambda kv: article_sort_key(kv[0])))
+
+
+def _load_question_file(path: Path, root: Path, laws, index, topics, issues,
+                        left_out: dict[str, dict[ArticleKey, str]] | None = None) -> list[Question]:
     name = _rel(path, root)
     data = parse_yaml(path, root, issues)
     if data is None:
@@ -404,6 +500,14 @@ def _load_question_file(path: Path, root: Path, laws, index, topics, issues) -> 
             return []
         ctx["topic"] = topic
     ctx["checked_against"] = checked_map(data.get("checked_against"), law)
+    if "left_out" in data:
+        parsed_left_out = _parse_left_out(data, path, root, laws.get(law) if law else None, issues)
+        if parsed_left_out is not None and left_out is not None and law:
+            if law in left_out:
+                issues.append(BankIssue(name, data.get(LINE_KEY, 1), "", f"《{laws[law].short_title}》的 left_out "
+                                                                          "已在另一个文件中给出"))
+            else:
+                left_out[law] = parsed_left_out
     out = []
     for q in data["questions"]:
         parsed = _parse_question(q, name, ctx, laws, index, topics, issues)
@@ -531,8 +635,9 @@ def load_bank(root: str | Path, *, check_blueprints: bool = True) -> Bank:
     index = law_index(laws)
     questions: dict[str, Question] = {}
     files = question_files(root)
+    left_out: dict[str, dict[ArticleKey, str]] = {}
     for path in files:
-        for q in _load_question_file(path, root, laws, index, topics, issues):
+        for q in _load_question_file(path, root, laws, index, topics, issues, left_out):
             if q.id in questions:
                 other = questions[q.id]
                 issues.append(BankIssue(q.file, q.line, q.id, f"id 重复：{other.file}:{other.line} 已使用"))
@@ -554,6 +659,7 @@ def load_bank(root: str | Path, *, check_blueprints: bool = True) -> Bank:
         laws=laws, topics=topics, questions=questions, blueprints=blueprints,
         fingerprint=_fingerprint(root, [root / "must_know.yaml", *files, *bp_files]) if not issues else "",
         by_law={k: tuple(v) for k, v in by_law.items()}, by_topic={k: tuple(v) for k, v in by_topic.items()},
+        left_out=left_out,
     )
     if check_blueprints and not issues:
         from ..engine.paper import PaperError, assemble_paper  # engine is pure; no cycle at import time

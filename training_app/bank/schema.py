@@ -12,6 +12,11 @@ CATEGORIES = ("宪法", "法律", "行政法规", "党内法规", "地方性法�
 LETTERS = "ABCDEF"
 JUDGE_TRUE, JUDGE_FALSE = "T", "F"
 CASE_TAG = "案例分析"
+# Whether a must-know document is in force (must_know.yaml `validity:`). Exams draw only on documents in force
+# unless a blueprint section names the document in its `laws:`; practice offers every question, with a note.
+VALIDITY = ("in_force", "period_ended", "unverified")
+IN_FORCE = "in_force"
+VALIDITY_LABELS = {"in_force": "现行有效", "period_ended": "实施期限已届满", "unverified": "现行效力未经核实"}
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -97,10 +102,25 @@ class LawEntry:
     id_prefix: str
     cited_by: str = "article"  # article | section
     note: str = ""
+    validity: str = IN_FORCE  # in_force | period_ended | unverified
+    validity_checked: str = ""  # the date the validity was last checked (YYYY-MM-DD)
+    validity_note: str = ""  # why (the source of the finding)
+    articles: int | None = None  # number of articles of the official text (core texts: for article coverage)
 
     @property
     def display(self) -> str:
         return f"《{self.short_title}》"
+
+    @property
+    def in_force(self) -> bool:
+        return self.validity == IN_FORCE
+
+    @property
+    def validity_notice(self) -> str:
+        """The note a practice question on this document shows ("" when the document is in force)."""
+        if self.in_force:
+            return ""
+        return f"本题依据的{self.display}{VALIDITY_LABELS.get(self.validity, self.validity)}，仅供学习参考"
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +248,8 @@ class Bank:
     fingerprint: str = ""
     by_law: dict[str, tuple[str, ...]] = field(default_factory=dict)
     by_topic: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Per law file: {law slug: {article: reason}}, the articles that state no testable rule (article coverage).
+    left_out: dict[str, dict[ArticleKey, str]] = field(default_factory=dict)
     # Section pools computed once per bank object (engine.paper.section_pool): the bank never changes in place.
     pool_cache: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
@@ -236,3 +258,12 @@ class Bank:
 
     def law_of(self, question: Question) -> LawEntry:
         return self.laws[question.law]
+
+    def not_in_force(self, question: Question) -> tuple[LawEntry, ...]:
+        """The documents a question cites that are not in force (period ended or unverified), in citation order."""
+        slugs = dict.fromkeys(s.law_slug for s in question.sources)
+        return tuple(self.laws[s] for s in slugs if not self.laws[s].in_force)
+
+    def validity_notes(self, question: Question) -> tuple[str, ...]:
+        """The practice notes for a question citing documents not in force (empty when all are in force)."""
+        return tuple(law.validity_notice for law in self.not_in_force(question))

@@ -608,6 +608,19 @@ def _group(rows, laws, index, problems) -> dict[str, _File]:
     return files
 
 
+# File-level keys the workbook does not carry (left_out: the articles of a law that state no testable rule):
+# an import keeps them from the file it rewrites.
+_YAML_ONLY = ("left_out",)
+
+
+def _keep_yaml_only(data: dict, old: dict | None) -> dict:
+    kept = {k: old[k] for k in _YAML_ONLY if old and k in old}
+    if not kept:
+        return data
+    head = {k: v for k, v in data.items() if k != "questions"}
+    return {**head, **kept, "questions": data["questions"]}
+
+
 def import_xlsx(xlsx: Path, bank_dir: Path) -> int:
     """Validate every row, then rewrite the question files that changed; returns the number of questions.
 
@@ -647,10 +660,10 @@ def import_xlsx(xlsx: Path, bank_dir: Path) -> int:
                 old = _group([(0, r) for r in old_rows], laws, index, [])
                 if rel in old and _key(old[rel].data()) == _key(f.data()):
                     continue
-            changed[rel] = _dump(f.data())
+            changed[rel] = _dump(_keep_yaml_only(f.data(), existing.get(rel)))
         for rel, data in existing.items():  # every question of a file moved elsewhere: keep the header only
             if rel not in files and data["questions"]:
-                changed[rel] = _dump({k: (_FlowMap(v) if isinstance(v, dict) else v)
+                changed[rel] = _dump({k: (_FlowMap(v) if k == "checked_against" and isinstance(v, dict) else v)
                                       for k, v in data.items() if k != "questions"} | {"questions": []})
         for rel, text in changed.items():
             target = work / rel

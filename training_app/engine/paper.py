@@ -43,7 +43,10 @@ class Paper:
 
 
 def section_pool(bank: Bank, section: BlueprintSection, *, include_review: bool = False) -> list[Question]:
-    """Questions a section may draw from, in id order (so a seed reproduces the draw); cached per bank."""
+    """Questions a section may draw from, in id order (so a seed reproduces the draw); cached per bank.
+
+    Left out: questions needing review, and questions citing a document not in force (validity period_ended or
+    unverified) unless the section names that document in its `laws:`."""
     key = (section, include_review)
     cached = bank.pool_cache.get(key)
     if cached is None:
@@ -63,6 +66,9 @@ def _compute_pool(bank: Bank, section: BlueprintSection, include_review: bool) -
             continue
         cited = {s.law_slug for s in q.sources}
         if laws and not (cited & laws):
+            continue
+        # A question citing a document not in force (period ended, unverified) only where the section names it.
+        if any(not bank.laws[slug].in_force and slug not in laws for slug in cited):
             continue
         if topics and not (topics & set(q.topics)):
             continue
@@ -122,3 +128,29 @@ def assemble_paper(bank: Bank, blueprint: Blueprint, seed: int) -> Paper:
             slots.append(Slot(slot=len(slots) + 1, qid=q.id, qtype=q.type, order=order,
                               points=blueprint.points_for(q.type), content_hash=q.content_hash))
     return Paper(blueprint_id=blueprint.id, seed=seed, slots=tuple(slots))
+
+
+# --- how much two papers have in common ----------------------------------------------------------
+
+OVERLAP_PAIRS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Overlap:
+    blueprint_id: str
+    pairs: int
+    mean: float  # expected share of one paper's questions that the other paper also has
+    worst: float  # the largest share seen in any pair
+
+
+def paper_overlap(bank: Bank, blueprint: Blueprint, *, pairs: int = OVERLAP_PAIRS, base_seed: int = 0) -> Overlap:
+    """The share of questions two officers' papers have in common, by simulating `pairs` pairs of real draws
+    (seeds base_seed, base_seed + 1, ...: the same figure every run)."""
+    n = blueprint.question_count
+    shares = []
+    for i in range(pairs):
+        a = assemble_paper(bank, blueprint, base_seed + 2 * i)
+        b = assemble_paper(bank, blueprint, base_seed + 2 * i + 1)
+        common = {s.qid for s in a.slots} & {s.qid for s in b.slots}
+        shares.append(len(common) / n)
+    return Overlap(blueprint.id, pairs, sum(shares) / pairs if pairs else 0.0, max(shares, default=0.0))

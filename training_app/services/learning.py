@@ -88,6 +88,16 @@ class Feedback:
     correct_answer: str  # canonical
     explanation: str
     sources: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. the cited document's validity is unverified
+
+
+def practice_notes(app: App, question_id: str) -> list[str]:
+    """Notes to show with a practice question: one per cited document not in force (exams leave such questions
+    out; practice offers them for study), e.g. "本题依据的《…》现行效力未经核实，仅供学习参考"."""
+    question = app.bank.questions.get(question_id)
+    if question is None:
+        raise NotFound("题目不存在")
+    return list(app.bank.validity_notes(question))
 
 
 def answer_practice(app: App, actor: Actor, question_id: str, response: str | None, *, mode: str = "practice",
@@ -115,7 +125,8 @@ def answer_practice(app: App, actor: Actor, question_id: str, response: str | No
         if seconds > 0:
             rs.add_study_seconds(s, actor.id, local_today(app, now), "practice",
                                  int(min(seconds, app.settings.study_session_cap_minutes * 60)))
-    return Feedback(correct, question.answer, question.explanation, [(x.label, x.quote) for x in question.sources])
+    return Feedback(correct, question.answer, question.explanation, [(x.label, x.quote) for x in question.sources],
+                    list(app.bank.validity_notes(question)))
 
 
 def start_of_local_day(app: App, now: datetime | None = None) -> datetime:

@@ -63,6 +63,8 @@ def run_quiz(prefix: str, mode: str) -> None:
     with st.container(border=True, key="quiz_q"):
         st.markdown(f"**{'单选题' if q.type == 'single' else '多选题' if q.type == 'multiple' else '判断题'}**")
         st.markdown(esc(q.stem))
+        for note in learning.practice_notes(app, q.id):  # the cited document is not in force: for study only
+            st.caption(esc(note))
         key = f"{prefix}_{q.id}_{state['round']}"
         feedback = state.get("feedback")
         keys = q.option_keys()
