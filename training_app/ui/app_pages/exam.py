@@ -202,7 +202,7 @@ with st.container(border=True, key="question"):
         for i, o in enumerate(qv.options):
             st.checkbox(f"{LETTERS[i]}. {esc(o)}", value=i in qv.chosen, key=f"{key}_{i}",
                         on_change=on_multi, args=(qv.slot, key, len(qv.options), spec_order))
-    st.toggle("🚩 标记本题，稍后检查", value=qv.flagged, key=f"flag_{attempt_id}_{qv.slot}",
+    st.toggle("★ 标记本题，稍后检查", value=qv.flagged, key=f"flag_{attempt_id}_{qv.slot}",
               on_change=on_flag, args=(qv.slot, f"flag_{attempt_id}_{qv.slot}"))
 
 c1, c2 = st.columns(2)
