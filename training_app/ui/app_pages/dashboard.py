@@ -105,8 +105,9 @@ if heat:
     grid["说明"] = "尚无作答"
     n_units = grid["unit"].nunique()
     base = alt.Chart(grid).encode(
-        x=alt.X("law_title:N", title="法律法规", axis=alt.Axis(labelAngle=-40, labelLimit=180)),
-        y=alt.Y("unit:N", title="单位", axis=alt.Axis(labelLimit=240)),
+        x=alt.X("law_title:N", title="法律法规",
+                axis=alt.Axis(labelAngle=-90, labelLimit=220, labelOverlap=False, labelFontSize=11)),
+        y=alt.Y("unit:N", title="单位", axis=alt.Axis(labelLimit=260, labelOverlap=False, labelFontSize=12)),
         tooltip=[alt.Tooltip("unit:N", title="单位"), alt.Tooltip("law_title:N", title="法律法规"),
                  alt.Tooltip("正确率:N", title="正确率"), alt.Tooltip("answered:Q", title="作答题次")])
     scored = base.transform_filter("datum.accuracy != null").mark_rect().encode(
@@ -116,7 +117,7 @@ if heat:
     empty = base.transform_filter("datum.accuracy == null").mark_rect().encode(
         color=alt.Color("说明:N", title="空白格", scale=alt.Scale(domain=["尚无作答"], range=["#e6e6e6"])))
     st.altair_chart(alt.layer(empty, scored).resolve_scale(color="independent")
-                    .properties(height=max(200, 22 * n_units)), width="stretch")
+                    .properties(height=max(200, 24 * n_units)), width="stretch")
     st.caption("颜色由红到绿表示正确率由低到高（30% 及以下同为最红）；灰色格表示该单位尚无人作答该法律的题目。")
     weak = dashboard.weakest_laws(app, actor, campaign.id)
     if weak:
