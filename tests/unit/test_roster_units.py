@@ -2,13 +2,18 @@
 type guessed from the name (editable), and a 职务 of "-" is a placeholder, not a formula."""
 
 import pytest
+from sqlalchemy import select
 
 from tests.support.factory import make_person, make_units
 from training_app.services import roster
-from training_app.services.roster import RosterError, closest_unit, guess_unit_kind, normalize_unit_name
+from training_app.services.roster import (
+    RosterError,
+    closest_unit,
+    guess_unit_kind,
+    normalize_unit_name,
+)
 from training_app.store.db import read_session
 from training_app.store.models import Person, Unit
-from sqlalchemy import select
 
 HEADER = "姓名,执法证号,单位,证件状态,发证日期,职务,是否领导干部\n"
 

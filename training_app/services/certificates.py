@@ -207,7 +207,7 @@ class CertificateRenderer:
     def close(self) -> None:
         self._dir.cleanup()
 
-    def __enter__(self) -> "CertificateRenderer":
+    def __enter__(self) -> CertificateRenderer:
         return self
 
     def __exit__(self, *exc) -> None:

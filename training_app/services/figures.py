@@ -20,6 +20,13 @@ def rate(part: int, whole: int) -> float | None:
     return float((Decimal(int(part)) / Decimal(int(whole))).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
 
 
+def rate_of(x: float | None) -> float | None:
+    """A ratio already computed as a float (an accuracy, an index), to the same three decimals, half up."""
+    if x is None:
+        return None
+    return float(Decimal(repr(float(x))).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
+
+
 def one_decimal(x: float | Decimal | None) -> float | None:
     """A score or an hour count to one decimal, half up (65.55 → 65.6)."""
     if x is None:

@@ -8,11 +8,11 @@ import pandas as pd
 
 from ..store import audit
 from ..store.db import write_session
+from ..textsafe import safe_filename
 from . import dashboard
 from .common import Actor, App
-from ..textsafe import safe_filename
 from .exports import csv_bytes, workbook_bytes
-from .figures import one_decimal, pct_text, rate, score_text
+from .figures import one_decimal, pct_text, rate, rate_of, score_text
 
 STATUS_ORDER = {"未参考": 0, "进行中": 1, "未合格": 2, "已合格": 3}
 
@@ -20,10 +20,6 @@ STATUS_ORDER = {"未参考": 0, "进行中": 1, "未合格": 2, "已合格": 3}
 def system_actor() -> Actor:
     """The CLI acts as an admin (it runs with the server's own rights)."""
     return Actor(id=0, account="cli", name="命令行", role="admin")
-
-
-def _pct(x: float | None) -> str:
-    return pct_text(x)
 
 
 SCOPE_ONLY = {"not_started": "未参考", "not_completed": "未完成", "not_passed": "未合格"}
@@ -89,13 +85,6 @@ def campaign_report(app: App, actor: Actor, campaign_id: int, *, lag_threshold: 
     }
     report["paragraph"] = paragraph(report, lag_threshold)
     return report
-
-
-def rate_of(x: float | None) -> float | None:
-    """A ratio already computed as a float, to the same three decimals (half up)."""
-    from decimal import ROUND_HALF_UP, Decimal
-
-    return None if x is None else float(Decimal(repr(float(x))).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP))
 
 
 ROUNDING_RULE = "比率保留三位小数（百分数保留一位小数），分数保留一位小数，均四舍五入"
