@@ -3,10 +3,15 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run(args, env, cwd):
-    return subprocess.run([sys.executable, "-m", "training_app.cli", *args], env={"PATH": "/usr/bin:/bin", **env},
+    """`python -m training_app.cli` on this checkout's code (PYTHONPATH), whatever package is installed."""
+    return subprocess.run([sys.executable, "-m", "training_app.cli", *args],
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), **env},
                           capture_output=True, text=True, cwd=cwd)
 
 

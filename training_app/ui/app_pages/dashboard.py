@@ -68,7 +68,7 @@ if st.button("生成督办清单 CSV", key="make_csv"):
     st.session_state["_todo_csv"] = (wanted, *reports.supervision_csv(app, actor, campaign.id, key, todo_unit))
 made = st.session_state.get("_todo_csv")
 if made and made[0] == wanted:
-    st.download_button(f"下载督办清单（{where}{only}，CSV）", made[2], file_name=made[1], mime="text/csv")
+    st.download_button(f"下载督办清单（{esc(where)}{only}，CSV）", made[2], file_name=made[1], mime="text/csv")
 
 
 def _day(d) -> str:
