@@ -160,11 +160,13 @@ def run(app: App, coordinator: Actor, campaign_id: int, *, reps: int, budget_s: 
         t_ours, t_floor = paired(reps, ours, floor, budget_s=budget_s, min_n=3, warmup=1)
         figures.append(Figure(name, t_ours, t_floor, target=1.5, what=what, check=compare(res["ours"], res["floor"])))
 
+    from training_app.services.figures import one_decimal, rate  # the app's one rounding rule
+
     def cmp_summary(o, f):
         n, done, passed, avg, ns = f[0]
         same = (o["eligible"] == n and o["completed"] == (done or 0) and o["passed"] == (passed or 0)
                 and o["not_started"] == (ns or 0)
-                and _close(o["average_score"], None if avg is None else round(float(avg), 2), 1e-9))
+                and _close(o["average_score"], None if avg is None else one_decimal(float(avg)), 1e-9))
         return "same numbers" if same else f"MISMATCH: {o} vs {f[0]}"
 
     measure("dashboard: summary", lambda: dashboard.summary(app, coordinator, campaign_id), SUMMARY, base, cmp_summary,
@@ -173,8 +175,8 @@ def run(app: App, coordinator: Actor, campaign_id: int, *, reps: int, budget_s: 
     def cmp_units(o, f):
         ours = {r["unit_id"]: (r["eligible"], r["completed"], r["passed"], r["not_started"], r["average_score"],
                                r["study_target_rate"]) for r in o}
-        floor = {uid: (n, done or 0, p or 0, ns or 0, None if avg is None else round(float(avg), 2),
-                       round(reached / learners, 4) if learners else None)
+        floor = {uid: (n, done or 0, p or 0, ns or 0, None if avg is None else one_decimal(float(avg)),
+                       rate(reached, learners))
                  for uid, _name, n, done, p, avg, ns, learners, reached in f}
         if set(ours) != set(floor):
             return f"MISMATCH: {len(ours)} units vs {len(floor)}"

@@ -172,6 +172,16 @@ def cmd_report(args, settings) -> int:
 
     app = _app(settings)
     actor = reports.system_actor()
+    if args.campaign is None and args.year is None:
+        print("请指定 --campaign ID 或 --year YYYY", file=sys.stderr)
+        return 2
+    if args.campaign is None:
+        if args.xlsx:
+            print("--xlsx 需要 --campaign", file=sys.stderr)
+            return 2
+        year = reports.year_report(app, actor, args.year)
+        print(json.dumps(year, ensure_ascii=False, indent=2, default=str) if args.json else year["paragraph"])
+        return 0
     if args.xlsx:
         data = reports.campaign_workbook(app, actor, args.campaign)
         Path(args.xlsx).write_bytes(data)
@@ -346,8 +356,9 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--campaign", type=int)
     sw.set_defaults(func=cmd_sweep)
 
-    rp = sub.add_parser("report", help="a campaign's completion report")
-    rp.add_argument("--campaign", type=int, required=True)
+    rp = sub.add_parser("report", help="a campaign's completion report, or the year's paragraph (--year)")
+    rp.add_argument("--campaign", type=int)
+    rp.add_argument("--year", type=int, help="every campaign of the year and the year's study hours")
     rp.add_argument("--json", action="store_true")
     rp.add_argument("--xlsx")
     rp.set_defaults(func=cmd_report)

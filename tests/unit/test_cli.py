@@ -9,7 +9,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run(args, env, cwd):
-    # PYTHONPATH: the package under test, not whichever copy is installed in the environment
+    """`python -m training_app.cli` on this checkout's code (PYTHONPATH), whatever package is installed."""
     return subprocess.run([sys.executable, "-m", "training_app.cli", *args],
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), **env},
                           capture_output=True, text=True, cwd=cwd)

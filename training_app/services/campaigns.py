@@ -34,6 +34,10 @@ class CampaignInput:
     year: int | None = None
 
 
+class DuplicateCampaign(ServiceError):
+    """A campaign of the same title already exists in the same year."""
+
+
 def _validate(app: App, data: CampaignInput) -> None:
     problems = []
     if not data.title.strip():
@@ -44,6 +48,9 @@ def _validate(app: App, data: CampaignInput) -> None:
         problems.append("参训对象不正确")
     if data.audience == "units" and not data.audience_units:
         problems.append("请选择参训单位")
+    if data.audience != "units" and data.audience_units:
+        problems.append("已选择了指定单位，但参训对象不是“指定单位”：只面向这些单位时请把参训对象改为“指定单位”，"
+                        "面向全区时请清空所选单位")
     if deadlines.as_utc(data.closes_at) <= deadlines.as_utc(data.opens_at):
         problems.append("截止时间须晚于开始时间")
     if data.grading_method not in GRADING_METHODS:
@@ -65,11 +72,44 @@ def _owned(actor: Actor, c: Campaign, what: str) -> None:
         raise PermissionDenied(f"该培训任务的范围超出您管理的单位，无权{what}")
 
 
-def create_campaign(app: App, actor: Actor, data: CampaignInput, *, is_demo: bool = False) -> int:
+def _year(data: CampaignInput) -> int:
+    return data.year or deadlines.as_utc(data.opens_at).year
+
+
+def preview_audience(app: App, actor: Actor, audience: str, audience_units: tuple[int, ...] | list[int] = (),
+                     *, year: int | None = None) -> int:
+    """How many active people publishing a campaign with this audience would assign today (in the actor's scope)."""
+    require(actor, "coordinator", "admin")
+    if audience not in AUDIENCES:
+        raise ServiceError("参训对象不正确")
+    probe = Campaign(title="", blueprint_id="", audience=audience, audience_units=json.dumps(list(audience_units)),
+                     opens_at=deadlines.utcnow(), closes_at=deadlines.utcnow(), time_limit_minutes=1, pass_mark=0,
+                     status="draft", year=year or deadlines.utcnow().year)
+    with read_session(app.engine) as s:
+        people = cq.eligible_people(s, probe)
+    if actor.scope_unit_id is not None:
+        people = [(p, u) for p, u in people if u == actor.scope_unit_id]
+    return len(people)
+
+
+def same_title_campaigns(app: App, actor: Actor, title: str, year: int) -> list[Campaign]:
+    """Campaigns of the same year with the same title (a second 创建 would publish a duplicate)."""
+    require(actor, "coordinator", "admin")
+    wanted = title.strip()
+    with read_session(app.engine) as s:
+        return [c for c in cq.campaigns(s) if c.year == year and c.title.strip() == wanted]
+
+
+def create_campaign(app: App, actor: Actor, data: CampaignInput, *, is_demo: bool = False,
+                    allow_duplicate: bool = True) -> int:
+    """Create a draft. With allow_duplicate=False a campaign of the same title in the same year is refused
+    (the form asks first, then passes True)."""
     require(actor, "coordinator", "admin")
     _validate(app, data)
     if not actor.owns_campaign(data.audience, data.audience_units):
         raise PermissionDenied("单位管理员只能为本单位创建培训任务（参训对象选“指定单位”并只选本单位）")
+    if not allow_duplicate and same_title_campaigns(app, actor, data.title, _year(data)):
+        raise DuplicateCampaign(f"{_year(data)}年已有同名培训任务“{data.title.strip()}”")
     bp = app.bank.blueprints[data.blueprint_id]
     with write_session(app.engine) as s:
         c = Campaign(

@@ -12,6 +12,7 @@ from ..store.db import read_session
 from ..store.models import Campaign
 from .common import Actor, App, NotFound, PermissionDenied, require
 from .exports import mask_phone
+from .figures import mean, one_decimal, rate
 
 STAFF = ("coordinator", "admin")
 
@@ -25,20 +26,30 @@ def _campaign(s, actor: Actor, campaign_id: int) -> Campaign:
     return c
 
 
-def _rate(a: int, b: int) -> float | None:
-    return round(a / b, 4) if b else None
+_rate = rate  # one rounding rule (services/figures.py)
+
+
+def _figures(h: dict) -> dict:
+    """The rates of one row of counts, each defined by its name:
+    completion_rate = 参考/应参训; pass_rate = 合格/参考; pass_rate_of_eligible = 合格/应参训."""
+    h["completion_rate"] = rate(h["completed"], h["eligible"])
+    h["pass_rate"] = rate(h["passed"], h["completed"])
+    h["pass_rate_of_eligible"] = rate(h["passed"], h["eligible"])
+    h["average_score"] = mean(h.pop("grade_sum"), h["completed"])
+    return h
 
 
 def summary(app: App, actor: Actor, campaign_id: int) -> dict:
+    """Counts over the active people assigned (a deactivated person no longer counts)."""
     require(actor, *STAFF)
     with read_session(app.engine) as s:
         c = _campaign(s, actor, campaign_id)
         h = dq.headline(s, campaign_id, actor.scope_unit_id)
-    h["completion_rate"] = _rate(h["completed"], h["eligible"])
-    h["pass_rate"] = _rate(h["passed"], h["eligible"])
-    h["pass_rate_of_completed"] = _rate(h["passed"], h["completed"])
+    _figures(h)
     h["title"] = c.title
     h["pass_mark"] = c.pass_mark
+    h["audience"] = c.audience
+    h["year"] = c.year
     return h
 
 
@@ -53,12 +64,25 @@ def units_table(app: App, actor: Actor, campaign_id: int, *, year: int | None = 
         study = {r["unit_id"]: r for r in dq.study_by_unit(s, date(year, 1, 1), date(year, 12, 31), target,
                                                             actor.scope_unit_id)}
     for r in rows:
-        r["completion_rate"] = _rate(r["completed"], r["eligible"])
-        r["pass_rate"] = _rate(r["passed"], r["eligible"])
+        _figures(r)
         st = study.get(r["unit_id"])
         r["study_target_rate"] = _rate(st["reached"], st["learners"]) if st else None
     rows.sort(key=lambda r: (r["completion_rate"] or 0, r["pass_rate"] or 0, r["unit"]))
     return rows
+
+
+def study_year(app: App, actor: Actor, year: int) -> dict:
+    """The year's 学时 of the people who must study (active, valid certificate, or a leader) against the target."""
+    require(actor, *STAFF)
+    target = app.settings.study_hours_target
+    with read_session(app.engine) as s:
+        rows = dq.study_by_unit(s, date(year, 1, 1), date(year, 12, 31), int(target * 3600), actor.scope_unit_id)
+    learners = sum(r["learners"] for r in rows)
+    seconds = sum(r["seconds"] for r in rows)
+    reached = sum(r["reached"] for r in rows)
+    return {"learners": learners, "hours": one_decimal(seconds / 3600),
+            "average_hours": mean(seconds / 3600, learners), "target": target, "reached": reached,
+            "reached_rate": rate(reached, learners)}
 
 
 def people(app: App, actor: Actor, campaign_id: int, *, unit_id: int | None = None, only: str | None = None,
@@ -74,7 +98,7 @@ def people(app: App, actor: Actor, campaign_id: int, *, unit_id: int | None = No
                                            person_ids=[r["person_id"] for r in rows]) if rows else {}
     for r in rows:
         r["phone"] = r["phone"] if actor.role == "admin" else mask_phone(r["phone"])
-        r["study_hours"] = round(hours.get(r["person_id"], 0) / 3600, 1)
+        r["study_hours"] = one_decimal(hours.get(r["person_id"], 0) / 3600)
         r["study_target_met"] = r["study_hours"] >= app.settings.study_hours_target
     return rows
 
@@ -155,3 +179,18 @@ def item_analysis(app: App, actor: Actor, campaign_id: int) -> list[ItemRow]:
                            stats.item_flags(r.n, fac, disc)))
     out.sort(key=lambda x: (not x.flags, x.discrimination if x.discrimination is not None else 1.0))
     return out
+
+
+def default_campaign(app: App, actor: Actor, campaigns: list[Campaign]) -> int | None:
+    """The campaign a dashboard opens on: the largest open (published) campaign of officers (not the leaders'
+    test), then the largest open one, then the newest of those given."""
+    require(actor, *STAFF)
+    if not campaigns:
+        return None
+    with read_session(app.engine) as s:
+        counts = dq.assignment_counts(s)
+
+    def rank(c: Campaign) -> tuple:
+        return (c.status == "published", c.audience != "leaders", counts.get(c.id, 0), c.id)
+
+    return max(campaigns, key=rank).id

@@ -32,12 +32,25 @@ def mask_phone(phone: str | None) -> str:
     return "*" * max(0, len(phone) - 4) + phone[-4:]
 
 
-def workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+def workbook_bytes(sheets: dict[str, pd.DataFrame], formats: dict[str, dict] | None = None) -> bytes:
+    """One sheet per frame, with its header row even when it has no rows. Numbers stay numbers: `formats` gives,
+    per sheet, an Excel number format for a whole column ({"合格率": "0.0%"}) or for one cell of a column
+    ({("数值", 4): "0.0%"}, the row counted from 0 in the frame)."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for name, df in sheets.items():
             neutralize_frame(df).to_excel(writer, sheet_name=name[:31], index=False)
             ws = writer.sheets[name[:31]]
+            cols = list(df.columns)
+            for key, fmt in (formats or {}).get(name, {}).items():
+                col, row = key if isinstance(key, tuple) else (key, None)
+                if col not in cols:
+                    continue
+                rows = range(len(df)) if row is None else [row]
+                for r in rows:
+                    cell = ws.cell(row=r + 2, column=cols.index(col) + 1)
+                    if isinstance(cell.value, (int, float)):
+                        cell.number_format = fmt
             for i, col in enumerate(df.columns, start=1):
                 width = max([len(str(col))] + [len(str(v)) for v in df[col].head(200).tolist()]) if len(df) else len(str(col))
                 ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(60, max(8, width * 1.6))

@@ -11,6 +11,7 @@ initial passwords, returned once.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import re
@@ -43,6 +44,44 @@ PATH_CHARS = re.compile(r"[/\\]|\.\.")  # a name must never become a path (archi
 SNAPSHOT_FIELDS = ("name", "unit_id", "cert_status", "cert_date", "title", "is_leader", "phone", "active")
 MAX_LEN = {"姓名": 50, "执法证号": 32, "单位": 100, "证件状态": 10, "发证日期": 20, "职务": 100, "是否领导干部": 10,
            "手机": 20}  # the columns' sizes in the database
+
+
+TITLE_PLACEHOLDERS = ("-", "—", "——")  # a 职务 left as a dash: accepted and stored as empty
+UNIT_PREFIXES = ("广西壮族自治区", "柳州市", "柳南区")
+UNIT_SUFFIXES = ("办事处",)
+TOWN_MARKS = ("镇", "乡", "街道", "办事处")
+
+
+def normalize_unit_name(name: str) -> str:
+    """A unit name without the parts people add or leave out: 柳州市/柳南区 (and a leading 区), 办事处, spaces."""
+    n = re.sub(r"\s+", "", name or "")
+    changed = True
+    while changed:
+        changed = False
+        for prefix in UNIT_PREFIXES:
+            if n.startswith(prefix) and len(n) > len(prefix):
+                n, changed = n[len(prefix):], True
+    if n.startswith("区") and len(n) > 1:
+        n = n[1:]
+    for suffix in UNIT_SUFFIXES:
+        if n.endswith(suffix) and len(n) > len(suffix):
+            n = n[: -len(suffix)]
+    return n
+
+
+def closest_unit(name: str, known: list[str]) -> str | None:
+    """The known unit the name most likely means (same name once normalised, else a close spelling), or None."""
+    norm = normalize_unit_name(name)
+    by_norm = {normalize_unit_name(k): k for k in known}
+    if norm in by_norm and by_norm[norm] != name:
+        return by_norm[norm]
+    hit = difflib.get_close_matches(norm, list(by_norm), n=1, cutoff=0.75)
+    return by_norm[hit[0]] if hit and by_norm[hit[0]] != name else None
+
+
+def guess_unit_kind(name: str) -> str:
+    """镇/乡/街道/办事处 → town (镇（街道）); anything else an enforcement unit (editable before creating)."""
+    return "town" if any(mark in name for mark in TOWN_MARKS) else "enforcement"
 
 
 class RosterError(ServiceError):
@@ -78,6 +117,8 @@ class ImportPlan:
     change: list[tuple[RosterRow, list[str]]] = field(default_factory=list)
     deactivate: list[tuple[str, str, str]] = field(default_factory=list)  # (cert, name, unit)
     new_units: list[str] = field(default_factory=list)
+    new_unit_kinds: dict[str, str] = field(default_factory=dict)  # guessed from the name
+    unit_suggestions: dict[str, str] = field(default_factory=dict)  # unknown name → the closest known unit
     unchanged: int = 0
     mode: str = "merge"
     active_officers: int = 0  # active officers in the actor's scope before the import
@@ -221,6 +262,8 @@ def parse_roster(data: bytes, filename: str, *, max_bytes: int = 5 * 1024 * 1024
         for h, v in values.items():
             if any(ord(ch) < 32 or ord(ch) == 127 for ch in v):
                 reasons.append(f"“{h}”含有不可见的控制字符")
+            elif h == "职务" and v in TITLE_PLACEHOLDERS:
+                values[h] = ""  # a placeholder dash, not a formula
             elif v[:1] in ("=", "+", "@") or (v[:1] == "-" and h != "手机"):
                 reasons.append(f"“{h}”含公式或以特殊符号开头（{v[:20]}）")
             elif h in ("姓名", "单位") and PATH_CHARS.search(v):
@@ -271,10 +314,13 @@ def _plan(session, actor: Actor, rows: list[RosterRow], encoding: str, create_un
     units = {u.name: u for u in acc.units(session)}
     problems = []
     new_units = sorted({r.unit for r in rows if r.unit not in units})
+    suggestions = {n: hit for n in new_units if (hit := closest_unit(n, list(units)))}
     if new_units and not create_units:
         for r in rows:
             if r.unit not in units:
-                problems.append((r.row, f"单位“{r.unit}”不存在（请先在单位管理中添加，或勾选“自动创建新单位”）"))
+                near = suggestions.get(r.unit)
+                problems.append((r.row, f"单位“{r.unit}”不存在" + (f"，是否为已有的“{near}”？请改为该名称" if near else "")
+                                 + "（或先在单位管理中添加，或勾选“自动创建新单位”）"))
     if actor.scope_unit_id is not None:
         for r in rows:
             u = units.get(r.unit)
@@ -290,7 +336,8 @@ def _plan(session, actor: Actor, rows: list[RosterRow], encoding: str, create_un
             problems.append((r.row, f"账号 {r.cert_no} 已被其他人员使用"))
     if problems:
         raise RosterError(sorted(problems))
-    plan = ImportPlan(encoding=encoding, rows=rows, new_units=new_units, mode=mode)
+    plan = ImportPlan(encoding=encoding, rows=rows, new_units=new_units, mode=mode,
+                      new_unit_kinds={n: guess_unit_kind(n) for n in new_units}, unit_suggestions=suggestions)
     in_file = set()
     for r in rows:
         in_file.add(r.cert_no)
@@ -354,7 +401,7 @@ def _snapshot(p: Person) -> dict:
 
 def import_roster(app: App, actor: Actor, data: bytes, filename: str, *, create_units: bool = False,
                   mode: str = "merge", confirm_deactivate: int | None = None,
-                  now: datetime | None = None) -> ImportResult:
+                  now: datetime | None = None, unit_kinds: dict[str, str] | None = None) -> ImportResult:
     """All or nothing, in one transaction. ``mode="replace"`` also deactivates the officers in scope who are
     not in the file; when that is more than REPLACE_CONFIRM_SHARE of them, ``confirm_deactivate`` must be
     exactly the number deactivated (the coordinator types it)."""
@@ -370,7 +417,10 @@ def import_roster(app: App, actor: Actor, data: bytes, filename: str, *, create_
                                f"{len(plan.deactivate) / max(plan.active_officers, 1):.0%}）：请输入停用人数 "
                                f"{len(plan.deactivate)} 以确认。未导入任何数据。")
         for name in plan.new_units:
-            s.add(Unit(name=name, kind="town" if name.endswith(("街道", "镇", "乡")) else "enforcement"))
+            kind = (unit_kinds or {}).get(name) or plan.new_unit_kinds[name]
+            if kind not in ("enforcement", "town"):
+                raise ServiceError(f"单位“{name}”的类型不正确")
+            s.add(Unit(name=name, kind=kind))
         s.flush()
         units = {u.name: u.id for u in acc.units(s)}
         added_people = []

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from dataclasses import dataclass
+
+from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
-from .models import Assignment, Certificate
+from .models import Assignment, Certificate, Person, Unit
 
 
 def certificate_of(session: Session, campaign_id: int, person_id: int) -> Certificate | None:
@@ -28,3 +30,26 @@ def passed_people(session: Session, campaign_id: int, unit_id: int | None = None
     if unit_id is not None:
         q = q.where(Assignment.unit_id == unit_id)
     return list(session.execute(q).scalars())
+
+
+@dataclass
+class CertificateRow:
+    person: Person
+    unit: str | None
+    passed: bool
+    grade: float | None
+    certificate: Certificate | None
+
+
+def certificate_rows(session: Session, campaign_id: int, person_ids: list[int]) -> list[CertificateRow]:
+    """For each person of the campaign in person_ids: the person, unit name, result and certificate (if any),
+    in one query, ordered by unit and account."""
+    if not person_ids:
+        return []
+    q = (select(Person, Unit.name, Assignment.passed, Assignment.grade, Certificate)
+         .join(Assignment, Assignment.person_id == Person.id)
+         .outerjoin(Unit, Unit.id == Person.unit_id)
+         .outerjoin(Certificate, and_(Certificate.person_id == Person.id, Certificate.campaign_id == campaign_id))
+         .where(Assignment.campaign_id == campaign_id, Person.id.in_(person_ids))
+         .order_by(Unit.name, Person.account))
+    return [CertificateRow(p, u, bool(passed), grade, cert) for p, u, passed, grade, cert in session.execute(q)]

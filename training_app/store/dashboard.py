@@ -14,26 +14,32 @@ def _scope(q, scope_unit_id: int | None):
     return q.where(Assignment.unit_id == scope_unit_id) if scope_unit_id is not None else q
 
 
+def _active(q):
+    """Only people still on the roster count: a deactivated person's assignment stays as history."""
+    return q.join(Person, Person.id == Assignment.person_id).where(Person.active.is_(True))
+
+
 def headline(session: Session, campaign_id: int, scope_unit_id: int | None = None) -> dict:
+    """Counts of active assignees, and the sum of the grades of those who finished (the service averages it)."""
     done = Assignment.attempts_finished > 0
     q = select(func.count(), func.sum(case((done, 1), else_=0)), func.sum(case((Assignment.passed, 1), else_=0)),
-               func.avg(case((done, Assignment.grade), else_=None)),
+               func.sum(case((done, Assignment.grade), else_=None)),
                func.sum(case((Assignment.attempts_started == 0, 1), else_=0))).where(Assignment.campaign_id == campaign_id)
-    n, completed, passed, avg, not_started = session.execute(_scope(q, scope_unit_id)).one()
+    n, completed, passed, total, not_started = session.execute(_scope(_active(q), scope_unit_id)).one()
     return {"eligible": int(n or 0), "completed": int(completed or 0), "passed": int(passed or 0),
-            "average_score": round(float(avg), 2) if avg is not None else None, "not_started": int(not_started or 0)}
+            "grade_sum": float(total) if total is not None else None, "not_started": int(not_started or 0)}
 
 
 def by_unit(session: Session, campaign_id: int, scope_unit_id: int | None = None) -> list[dict]:
     done = Assignment.attempts_finished > 0
     q = (select(Unit.id, Unit.name, Unit.kind, func.count(), func.sum(case((done, 1), else_=0)),
-                func.sum(case((Assignment.passed, 1), else_=0)), func.avg(case((done, Assignment.grade), else_=None)),
+                func.sum(case((Assignment.passed, 1), else_=0)), func.sum(case((done, Assignment.grade), else_=None)),
                 func.sum(case((Assignment.attempts_started == 0, 1), else_=0)))
          .join(Unit, Unit.id == Assignment.unit_id).where(Assignment.campaign_id == campaign_id)
          .group_by(Unit.id, Unit.name, Unit.kind))
-    rows = session.execute(_scope(q, scope_unit_id)).all()
+    rows = session.execute(_scope(_active(q), scope_unit_id)).all()
     return [{"unit_id": uid, "unit": name, "kind": kind, "eligible": int(n), "completed": int(c or 0),
-             "passed": int(p or 0), "average_score": round(float(a), 2) if a is not None else None,
+             "passed": int(p or 0), "grade_sum": float(a) if a is not None else None,
              "not_started": int(ns or 0)} for uid, name, kind, n, c, p, a, ns in rows]
 
 
@@ -44,7 +50,7 @@ def people(session: Session, campaign_id: int, *, unit_id: int | None = None, on
                 Assignment.attempts_finished, Assignment.grade, Assignment.passed, Assignment.completed_at,
                 Assignment.extended_until)
          .join(Person, Person.id == Assignment.person_id).outerjoin(Unit, Unit.id == Assignment.unit_id)
-         .where(Assignment.campaign_id == campaign_id))
+         .where(Assignment.campaign_id == campaign_id, Person.active.is_(True)))
     q = _scope(q, scope_unit_id)
     if unit_id is not None:
         q = q.where(Assignment.unit_id == unit_id)
@@ -69,7 +75,8 @@ def people(session: Session, campaign_id: int, *, unit_id: int | None = None, on
 def daily_completions(session: Session, campaign_id: int, tz_offset_hours: int = 8,
                       scope_unit_id: int | None = None) -> list[tuple[date, int]]:
     """First completions per local day. The offset is applied in Python (portable across databases)."""
-    q = select(Assignment.completed_at).where(Assignment.campaign_id == campaign_id, Assignment.completed_at.is_not(None))
+    q = _active(select(Assignment.completed_at).where(Assignment.campaign_id == campaign_id,
+                                                      Assignment.completed_at.is_not(None)))
     counts: dict[date, int] = {}
     for (ts,) in session.execute(_scope(q, scope_unit_id)):
         d = (ts + timedelta(hours=tz_offset_hours)).date()
@@ -79,7 +86,7 @@ def daily_completions(session: Session, campaign_id: int, tz_offset_hours: int =
 
 def grade_histogram(session: Session, campaign_id: int, bucket: int = 10, scope_unit_id: int | None = None) -> list[tuple[int, int]]:
     b = cast(func.floor(Assignment.grade / bucket), Integer)
-    q = (select(b, func.count()).where(Assignment.campaign_id == campaign_id, Assignment.attempts_finished > 0)
+    q = (_active(select(b, func.count())).where(Assignment.campaign_id == campaign_id, Assignment.attempts_finished > 0)
          .group_by(b).order_by(b))
     rows = session.execute(_scope(q, scope_unit_id)).all()
     merged: dict[int, int] = {}
@@ -134,5 +141,12 @@ def study_by_unit(session: Session, start: date, end: date, target_seconds: int,
          .group_by(Unit.id, Unit.name).order_by(Unit.id))
     if scope_unit_id is not None:
         q = q.where(Unit.id == scope_unit_id)
-    return [{"unit_id": uid, "unit": name, "learners": int(n), "hours": round(int(secs or 0) / 3600, 1),
+    return [{"unit_id": uid, "unit": name, "learners": int(n), "hours": round(int(secs or 0) / 3600, 1), "seconds": int(secs or 0),
              "reached": int(r or 0)} for uid, name, n, secs, r in session.execute(q)]
+
+
+def assignment_counts(session: Session) -> dict[int, int]:
+    """Active assignees per campaign (to open the dashboards on the largest one)."""
+    q = (select(Assignment.campaign_id, func.count()).join(Person, Person.id == Assignment.person_id)
+         .where(Person.active.is_(True)).group_by(Assignment.campaign_id))
+    return {cid: int(n) for cid, n in session.execute(q)}

@@ -114,38 +114,66 @@ for c in existing:
                         st.rerun()
 
 st.subheader("新建培训任务")
+NEW_KEYS = ("new_title", "new_bp", "new_audience", "new_units", "new_opens", "new_closes", "new_minutes", "new_pass",
+            "new_attempts", "new_grading", "new_review", "new_publish", "new_dup_ok")
+if st.session_state.pop("_new_campaign_done", False):  # a campaign was just created: start from a clean form
+    for k in NEW_KEYS:
+        st.session_state.pop(k, None)
 exam_blueprints = {k: v for k, v in app.bank.blueprints.items()}
-with st.form("new_campaign"):
-    title = st.text_input("任务名称", value=f"{datetime.now(tz()).year}年度行政执法人员法律知识考试")
-    bp_id = st.selectbox("组卷方案", list(exam_blueprints), format_func=lambda k: exam_blueprints[k].title)
-    audience = st.selectbox("参训对象", list(AUDIENCE_LABELS), format_func=lambda k: AUDIENCE_LABELS[k])
-    units = roster.list_units(app, actor)
-    chosen_units = st.multiselect("指定单位（参训对象为“指定单位”时）", [u.id for u in units],
-                                  format_func=lambda i: next(u.name for u in units if u.id == i))
-    c1, c2 = st.columns(2)
-    opens = c1.date_input("开始日期", value=datetime.now(tz()).date())
-    closes = c2.date_input("截止日期", value=datetime.now(tz()).date() + timedelta(days=30))
-    c1, c2, c3 = st.columns(3)
-    minutes = c1.number_input("考试时长（分钟，0 = 按组卷方案）", min_value=0, value=0)
-    pass_mark = c2.number_input("合格线（0 = 按组卷方案）", min_value=0, max_value=100, value=0)
-    attempts = c3.number_input("可考次数（0 = 不限）", min_value=0, value=2)
-    grading = st.selectbox("成绩计算", list(GRADING_LABELS), format_func=lambda k: GRADING_LABELS[k])
-    review = st.selectbox("答案公布", list(REVIEW_LABELS), index=1, format_func=lambda k: REVIEW_LABELS[k])
-    publish_now = st.checkbox("创建后立即发布", value=False)
-    if st.form_submit_button("创建", type="primary"):
-        data = CampaignInput(
-            title=title, blueprint_id=bp_id, audience=audience,
-            opens_at=datetime.combine(opens, time(0, 0), tzinfo=tz()),
-            closes_at=datetime.combine(closes, time(23, 59), tzinfo=tz()),
-            time_limit_minutes=int(minutes) or None, pass_mark=float(pass_mark) or None, attempts_allowed=int(attempts),
-            grading_method=grading, review_policy=review, audience_units=tuple(chosen_units))
-        try:
-            cid = campaigns.create_campaign(app, actor, data)
-            msg = "已创建（草稿）。"
-            if publish_now:
-                msg = f"已创建并发布，{campaigns.publish(app, actor, cid)} 人纳入参训名单。"
-        except ServiceError as exc:
-            st.error(esc(str(exc)))
-        else:
-            flash(msg)
-            st.rerun()
+today = datetime.now(tz()).date()
+title = st.text_input("任务名称", value=f"{today.year}年度行政执法人员法律知识考试", key="new_title")
+bp_id = st.selectbox("组卷方案", list(exam_blueprints), format_func=lambda k: exam_blueprints[k].title, key="new_bp")
+units = roster.list_units(app, actor)
+unit_names = {u.id: u.name for u in units}
+audience = st.selectbox("参训对象", list(AUDIENCE_LABELS), format_func=lambda k: AUDIENCE_LABELS[k], key="new_audience",
+                        help="选“指定单位”后在下方选择单位；其他对象面向全区（单位管理员只能选本单位）。")
+chosen_units = st.multiselect("指定单位", list(unit_names), format_func=lambda i: unit_names[i], key="new_units",
+                              disabled=audience != "units", placeholder="选择参训单位（可输入单位名称查找）",
+                              help="仅当参训对象为“指定单位”时可选；输入的名称找不到单位时列表为空。")
+if audience != "units" and chosen_units:
+    st.error("已选择了指定单位，但参训对象不是“指定单位”。只面向这些单位请把参训对象改为“指定单位”，面向全区请清空所选单位。")
+c1, c2 = st.columns(2)
+opens = c1.date_input("开始日期", value=today, key="new_opens", format="YYYY-MM-DD")
+closes = c2.date_input("截止日期", value=today + timedelta(days=30), key="new_closes", format="YYYY-MM-DD")
+c1, c2, c3 = st.columns(3)
+minutes = c1.number_input("考试时长（分钟，0 = 按组卷方案）", min_value=0, value=0, key="new_minutes")
+pass_mark = c2.number_input("合格线（0 = 按组卷方案）", min_value=0, max_value=100, value=0, key="new_pass")
+attempts = c3.number_input("可考次数（0 = 不限）", min_value=0, value=2, key="new_attempts")
+grading = st.selectbox("成绩计算", list(GRADING_LABELS), format_func=lambda k: GRADING_LABELS[k], key="new_grading")
+review = st.selectbox("答案公布", list(REVIEW_LABELS), index=1, format_func=lambda k: REVIEW_LABELS[k], key="new_review")
+publish_now = st.checkbox("创建后立即发布", value=False, key="new_publish")
+
+scope_ok = audience != "units" or bool(chosen_units)
+if audience != "units" and chosen_units:
+    scope_ok = False
+if scope_ok:
+    head = campaigns.preview_audience(app, actor, audience, tuple(chosen_units), year=opens.year)
+    where = "、".join(unit_names[i] for i in chosen_units) if audience == "units" else (
+        unit_names.get(actor.scope_unit_id, "本单位") if actor.scope_unit_id is not None else "全区")
+    st.info(f"参训范围：{esc(where)}，{AUDIENCE_LABELS[audience]}；按现在的名册，发布后将纳入 {head} 人。")
+elif audience == "units":
+    st.warning("请选择参训单位。")
+duplicates = campaigns.same_title_campaigns(app, actor, title, opens.year) if title.strip() else []
+dup_ok = True
+if duplicates:
+    st.warning(f"{opens.year}年已有同名培训任务“{esc(title.strip())}”（{len(duplicates)} 项）。"
+               "如确需再建一项，请勾选下方确认；否则请修改任务名称。")
+    dup_ok = st.checkbox("确认再创建一项同名任务", key="new_dup_ok")
+if st.button("创建", type="primary", key="new_create", disabled=not scope_ok or not dup_ok):
+    data = CampaignInput(
+        title=title, blueprint_id=bp_id, audience=audience,
+        opens_at=datetime.combine(opens, time(0, 0), tzinfo=tz()),
+        closes_at=datetime.combine(closes, time(23, 59), tzinfo=tz()),
+        time_limit_minutes=int(minutes) or None, pass_mark=float(pass_mark) or None, attempts_allowed=int(attempts),
+        grading_method=grading, review_policy=review, audience_units=tuple(chosen_units))
+    try:
+        cid = campaigns.create_campaign(app, actor, data, allow_duplicate=dup_ok and bool(duplicates))
+        msg = f"已创建“{title.strip()}”（草稿）。"
+        if publish_now:
+            msg = f"已创建并发布“{title.strip()}”，{campaigns.publish(app, actor, cid)} 人纳入参训名单。"
+    except ServiceError as exc:
+        st.error(esc(str(exc)))
+    else:
+        st.session_state["_new_campaign_done"] = True
+        flash(msg)
+        st.rerun()

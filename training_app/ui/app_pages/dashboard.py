@@ -5,8 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from training_app.services import campaigns, dashboard, reports
-from training_app.ui.components.common import get_app, guard
-from training_app.ui.components.staff import pct, pick_campaign
+from training_app.services.figures import ROUNDING_NOTE
+from training_app.ui.components.common import esc, get_app, guard
+from training_app.ui.components.staff import pct, pick_campaign, score
 
 actor = guard("coordinator", "admin")
 app = get_app()
@@ -21,20 +22,21 @@ with st.spinner("正在统计……"):
     units = dashboard.units_table(app, actor, campaign.id)
 
 c = st.columns(3)
-c[0].metric("应参训", s["eligible"])
-c[1].metric("已完成", s["completed"])
-c[2].metric("完成率", pct(s["completion_rate"]))
+c[0].metric("应参训", s["eligible"], help="在册（未停用）的应参训人数")
+c[1].metric("已完成", s["completed"], help="至少交卷一次的人数（即参考人数）")
+c[2].metric("完成率", pct(s["completion_rate"]), help="已完成人数 ÷ 应参训人数")
 c = st.columns(3)
 c[0].metric("合格", s["passed"])
-c[1].metric("合格率", pct(s["pass_rate"]))
-c[2].metric("平均分", "—" if s["average_score"] is None else f"{s['average_score']:.1f}")
-st.caption(f"未参考 {s['not_started']} 人；合格线 {s['pass_mark']:.0f} 分。")
+c[1].metric("合格率", pct(s["pass_rate"]), help="合格人数 ÷ 已完成（参考）人数")
+c[2].metric("平均分", score(s["average_score"]), help="已完成人员的成绩平均分")
+st.caption(f"未参考 {s['not_started']} 人；合格人数占应参训人数 {pct(s['pass_rate_of_eligible'])}；"
+           f"合格线 {s['pass_mark']:.0f} 分。{ROUNDING_NOTE}")
 
 st.subheader("各单位情况（落后单位在前）")
 table = pd.DataFrame([{"单位": u["unit"], "应参训": u["eligible"], "已完成": u["completed"], "完成率": pct(u["completion_rate"]),
-                       "合格率": pct(u["pass_rate"]),
-                       "平均分": None if u["average_score"] is None else round(u["average_score"], 1),
-                       "学时达标率": pct(u["study_target_rate"])} for u in units])
+                       "合格": u["passed"], "合格率": pct(u["pass_rate"]), "平均分": score(u["average_score"]),
+                       "学时达标率": pct(u["study_target_rate"])} for u in units],
+                     columns=["单位", "应参训", "已完成", "完成率", "合格", "合格率", "平均分", "学时达标率"])
 event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                      key="unit_table")
 picked = event.selection.rows if event and hasattr(event, "selection") else []
@@ -45,42 +47,78 @@ drill = st.selectbox("查看单位人员", [None, *unit_ids], index=(unit_ids.in
                      format_func=lambda i: "（选择单位）" if i is None else unit_options[i])
 if drill is not None:
     people = dashboard.people(app, actor, campaign.id, unit_id=drill)
-    st.dataframe(pd.DataFrame([{"姓名": p["name"], "账号": p["account"], "职务": p["title"], "手机": p["phone"],
-                                "状态": p["status"], "成绩": p["grade"], "本年学时": p["study_hours"]} for p in people]),
+    st.dataframe(pd.DataFrame([{"姓名": p["name"], "账号": p["account"], "职务": p["title"] or "", "手机": p["phone"] or "",
+                                "状态": p["status"], "成绩": score(p["grade"]), "本年学时": score(p["study_hours"])}
+                               for p in people], columns=["姓名", "账号", "职务", "手机", "状态", "成绩", "本年学时"]),
                  hide_index=True, width="stretch")
 
 st.subheader("督办清单")
-only = st.radio("范围", ["未参考", "未完成", "未合格"], horizontal=True, key="todo_scope")
+c1, c2 = st.columns([2, 3])
+only = c1.radio("范围", ["未参考", "未完成", "未合格"], horizontal=True, key="todo_scope",
+                help="未参考：还没有开始考试；未完成：还没有交卷（含正在作答）；未合格：尚未取得合格成绩（含未参考、未完成）")
+todo_unit = c2.selectbox("单位", [None, *unit_ids], format_func=lambda i: "全部单位" if i is None else unit_options[i],
+                         key="todo_unit")
 key = {"未参考": "not_started", "未完成": "not_completed", "未合格": "not_passed"}[only]
-todo = dashboard.people(app, actor, campaign.id, only=key)
-st.caption(f"共 {len(todo)} 人")
-st.dataframe(pd.DataFrame([{"单位": p["unit"], "姓名": p["name"], "账号": p["account"], "手机": p["phone"],
-                            "状态": p["status"]} for p in todo]), hide_index=True, width="stretch")
+todo = reports.supervision_frame(app, actor, campaign.id, key, todo_unit)
+where = "" if todo_unit is None else f"{unit_options[todo_unit]} "
+st.caption(f"{esc(where)}{only} 共 {len(todo)} 人（下载的 CSV 与下表一致）")
+st.dataframe(todo, hide_index=True, width="stretch")
+wanted = (campaign.id, key, todo_unit)
 if st.button("生成督办清单 CSV", key="make_csv"):
-    st.session_state["_todo_csv"] = reports.supervision_csv(app, actor, campaign.id)
-if st.session_state.get("_todo_csv"):
-    st.download_button("下载督办清单（CSV）", st.session_state["_todo_csv"], file_name=f"督办清单_{campaign.id}.csv",
-                       mime="text/csv")
+    st.session_state["_todo_csv"] = (wanted, *reports.supervision_csv(app, actor, campaign.id, key, todo_unit))
+made = st.session_state.get("_todo_csv")
+if made and made[0] == wanted:
+    st.download_button(f"下载督办清单（{esc(where)}{only}，CSV）", made[2], file_name=made[1], mime="text/csv")
+
+
+def _day(d) -> str:
+    return f"{d.month}月{d.day}日"
+
 
 st.subheader("每日完成人数")
 trend = dashboard.trend(app, actor, campaign.id)
 if trend:
-    st.bar_chart(pd.DataFrame(trend, columns=["日期", "完成人数"]).set_index("日期"))
+    days = pd.DataFrame([(_day(d), n) for d, n in trend], columns=["日期", "完成人数"])
+    st.altair_chart(alt.Chart(days).mark_bar().encode(
+        x=alt.X("日期:N", sort=list(days["日期"]), title="日期", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("完成人数:Q", title="完成人数"),
+        tooltip=[alt.Tooltip("日期:N", title="日期"), alt.Tooltip("完成人数:Q", title="完成人数")]), width="stretch")
+else:
+    st.caption("还没有人完成考试。")
 st.subheader("成绩分布")
 hist = dashboard.histogram(app, actor, campaign.id)
-st.bar_chart(pd.DataFrame([(f"{lo}-{lo + 9 if lo < 90 else 100}", n) for lo, n in hist],
-                          columns=["分数段", "人数"]).set_index("分数段"))
+bins = pd.DataFrame([(f"{lo}–{lo + 9 if lo < 90 else 100}分", n) for lo, n in hist], columns=["分数段", "人数"])
+st.altair_chart(alt.Chart(bins).mark_bar().encode(
+    x=alt.X("分数段:N", sort=list(bins["分数段"]), title="分数段", axis=alt.Axis(labelAngle=0)),
+    y=alt.Y("人数:Q", title="人数"),
+    tooltip=[alt.Tooltip("分数段:N", title="分数段"), alt.Tooltip("人数:Q", title="人数")]), width="stretch")
 
 st.subheader("单位 × 法律 正确率")
 heat = dashboard.heatmap(app, actor, campaign.id)
 if heat:
     df = pd.DataFrame(heat)
-    chart = alt.Chart(df).mark_rect().encode(
-        x=alt.X("law_title:N", title="法律法规"), y=alt.Y("unit:N", title="单位"),
-        color=alt.Color("accuracy:Q", title="正确率", scale=alt.Scale(scheme="redyellowgreen", domain=[0.3, 1.0])),
+    grid = (pd.MultiIndex.from_product([sorted(df["unit"].unique()), sorted(df["law_title"].unique())],
+                                       names=["unit", "law_title"]).to_frame(index=False)
+            .merge(df[["unit", "law_title", "accuracy", "answered"]], how="left", on=["unit", "law_title"]))
+    grid["answered"] = grid["answered"].fillna(0).astype(int)
+    grid["正确率"] = grid["accuracy"].map(lambda a: "—" if pd.isna(a) else pct(a))
+    grid["说明"] = "尚无作答"
+    n_units = grid["unit"].nunique()
+    base = alt.Chart(grid).encode(
+        x=alt.X("law_title:N", title="法律法规",
+                axis=alt.Axis(labelAngle=-90, labelLimit=220, labelOverlap=False, labelFontSize=11)),
+        y=alt.Y("unit:N", title="单位", axis=alt.Axis(labelLimit=260, labelOverlap=False, labelFontSize=12)),
         tooltip=[alt.Tooltip("unit:N", title="单位"), alt.Tooltip("law_title:N", title="法律法规"),
-                 alt.Tooltip("accuracy:Q", title="正确率", format=".0%"), alt.Tooltip("answered:Q", title="作答题次")])
-    st.altair_chart(chart, width="stretch")
+                 alt.Tooltip("正确率:N", title="正确率"), alt.Tooltip("answered:Q", title="作答题次")])
+    scored = base.transform_filter("datum.accuracy != null").mark_rect().encode(
+        color=alt.Color("accuracy:Q", title="正确率",
+                        scale=alt.Scale(scheme="redyellowgreen", domain=[0.3, 1.0], clamp=True),
+                        legend=alt.Legend(format=".0%", labelExpr="datum.value <= 0.3 ? '≤30%' : datum.label")))
+    empty = base.transform_filter("datum.accuracy == null").mark_rect().encode(
+        color=alt.Color("说明:N", title="空白格", scale=alt.Scale(domain=["尚无作答"], range=["#e6e6e6"])))
+    st.altair_chart(alt.layer(empty, scored).resolve_scale(color="independent")
+                    .properties(height=max(200, 24 * n_units)), width="stretch")
+    st.caption("颜色由红到绿表示正确率由低到高（30% 及以下同为最红）；灰色格表示该单位尚无人作答该法律的题目。")
     weak = dashboard.weakest_laws(app, actor, campaign.id)
     if weak:
-        st.caption("正确率最低的法律法规：" + "，".join(f"《{w['law_title']}》{w['accuracy']:.0%}" for w in weak))
+        st.caption("正确率最低的法律法规：" + "，".join(f"《{esc(w['law_title'])}》{pct(w['accuracy'])}" for w in weak))

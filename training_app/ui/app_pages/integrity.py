@@ -14,6 +14,23 @@ st.title("考试诚信")
 st.caption("以下只是需要人工核实的提示，不是处理结论：答题过快且得分高、两份答卷答案高度雷同（含相同的错误答案）、"
            "同一答卷在两个浏览器中同时作答。阈值可由部署配置调整（见 README）。")
 show_flash()
+
+
+def _when(iso) -> str:
+    """A stored UTC timestamp in local time (Chinese date order); nothing when there is none."""
+    if not iso:
+        return ""
+    return fmt_dt(pd.Timestamp(iso).to_pydatetime(), True)
+
+
+def _answer(value) -> str:
+    if value is None:
+        return "未作答"
+    if isinstance(value, list):
+        return "".join(str(v) for v in value)
+    return {"T": "正确", "F": "错误"}.get(str(value), str(value))
+
+
 campaign = pick_campaign(actor)
 if campaign is None:
     st.stop()
@@ -36,12 +53,15 @@ for f in rows:
             st.write(f"共同题目 {ev['common']} 道，答案相同 {ev['identical']} 道，其中相同的错误答案 {ev['identical_wrong']} 道；"
                      f"开考时间 {fmt_dt(pd.Timestamp(ev['started'][0]).to_pydatetime(), True)} / "
                      f"{fmt_dt(pd.Timestamp(ev['started'][1]).to_pydatetime(), True)}。")
-            st.dataframe(pd.DataFrame(ev["answers"]).rename(columns={"question": "题号", "a": "答卷一", "b": "答卷二",
-                                                                     "correct": "是否正确", "a_at": "答卷一时间",
-                                                                     "b_at": "答卷二时间"}), hide_index=True)
+            st.dataframe(pd.DataFrame([{"题号": r.get("question", ""), "答卷一": _answer(r.get("a")),
+                                        "答卷二": _answer(r.get("b")), "是否正确": "正确" if r.get("correct") else "错误",
+                                        "答卷一时间": _when(r.get("a_at")), "答卷二时间": _when(r.get("b_at"))}
+                                       for r in ev["answers"]]), hide_index=True)
         else:
             st.write(f"{ev['clients']} 个浏览器会话交替保存答案 {ev['switches']} 次。")
-            st.dataframe(pd.DataFrame(ev["timeline"]), hide_index=True)
+            st.dataframe(pd.DataFrame([{"保存时间": _when(e.get("at")), "题号（序号）": e.get("slot", ""),
+                                        "浏览器会话": e.get("client", "")} for e in ev["timeline"]],
+                                      columns=["保存时间", "题号（序号）", "浏览器会话"]), hide_index=True)
         if f.dismissed:
             st.caption(f"排除理由：{esc(f.dismiss_reason)}")
         else:

@@ -20,12 +20,21 @@ with st.spinner("正在统计……"):
     rows = dashboard.item_analysis(app, actor, campaign.id)
 flagged = [r for r in rows if r.flags]
 st.metric("需复核的题目", len(flagged))
+def _two(x: float | None) -> str:
+    """Two decimals, half up (the one rounding rule); no value (too few answers, or no spread) → —."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return "—" if x is None else str(Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
 table = pd.DataFrame([{"题号": r.question_id, "法律法规": r.law, "题型": r.type, "作答人数": r.attempts,
-                       "难度系数": None if r.facility is None else round(r.facility, 2),
-                       "区分度": None if r.discrimination is None else round(r.discrimination, 2),
-                       "提示": "、".join(r.flags)} for r in rows])
+                       "难度系数": _two(r.facility), "区分度": _two(r.discrimination),
+                       "提示": "、".join(r.flags)} for r in rows],
+                     columns=["题号", "法律法规", "题型", "作答人数", "难度系数", "区分度", "提示"])
+st.caption("“—”：作答人数太少或得分没有差异，无法计算。")
 st.dataframe(table, hide_index=True, width="stretch")
-pick = st.selectbox("查看选项分布", [r.question_id for r in rows] or [None])
+pick = st.selectbox("查看选项分布", [r.question_id for r in rows] or [None],
+                    format_func=lambda q: "（还没有作答数据）" if q is None else q)
 row = next((r for r in rows if r.question_id == pick), None)
 if row:
     st.markdown(esc(row.stem))

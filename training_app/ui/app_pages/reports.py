@@ -15,9 +15,16 @@ if campaign is None:
 with st.spinner("正在统计……"):
     rep = reports.campaign_report(app, actor, campaign.id)
 st.subheader("年度法治政府建设报告用语")
-st.text_area("可直接复制", rep["paragraph"], height=140)
+st.text_area("本培训任务（可直接复制）", rep["paragraph"], height=140)
+year = campaign.year
+with st.spinner("正在统计全年情况……"):
+    year_rep = reports.year_report(app, actor, year)
+st.text_area(f"{year}年全年（全部培训任务与学时，可直接复制）", year_rep["paragraph"], height=160)
+st.caption("参考率 = 参考人数 ÷ 应参训人数；合格率 = 合格人数 ÷ 参考人数；只统计在册（未停用）人员。"
+           + reports.ROUNDING_RULE + "。")
 st.subheader("导出")
-st.caption("工作簿含：汇总、按单位、人员明细、督办清单、试题分析。手机号已脱敏（管理员除外）。")
+st.caption("工作簿含：汇总、按单位、人员明细、督办清单、试题分析、诚信提示；比率以数字保存（百分比格式）。"
+           "手机号已脱敏（管理员除外）。")
 if st.button("生成 Excel 工作簿", type="primary"):
     st.session_state["_workbook"] = (campaign.id, reports.campaign_workbook(app, actor, campaign.id))
 wb = st.session_state.get("_workbook")

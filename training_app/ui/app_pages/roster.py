@@ -7,7 +7,7 @@ from training_app.services import auth, roster
 from training_app.services.common import ServiceError
 from training_app.services.exports import workbook_bytes
 from training_app.store.models import UNIT_KIND_LABELS
-from training_app.ui.components.common import esc, flash, fmt_dt, get_app, guard, show_flash
+from training_app.ui.components.common import esc, flash, fmt_dt, get_app, guard, role_label, show_flash
 
 actor = guard("coordinator", "admin")
 app = get_app()
@@ -20,6 +20,9 @@ with tab_import:
     st.caption("支持 .xlsx 或 .csv（UTF-8 或 GBK）。列：姓名、执法证号、单位、证件状态（有效/注销/过期）、发证日期、职务、"
                "是否领导干部，可选：手机。任何一行有误则整份文件不导入，并列出每个错误行。")
     st.download_button("下载名册模板（CSV）", roster.template_csv(), file_name="名册模板.csv", mime="text/csv")
+    st.caption("上传方法：把文件拖到下方方框中，或点击方框里的“Browse files”（浏览文件）按钮选择文件；"
+               "方框中的英文“Drag and drop file here”（拖放文件到此处）、“Limit 5MB per file”（每个文件不超过 5 MB）"
+               "是浏览器组件自带的文字，平台无法改为中文。")
     upload = st.file_uploader("选择名册文件（.xlsx 或 .csv，不超过 5 MB）", type=["xlsx", "csv"], key="roster_file")
     create_units = st.checkbox("自动创建名册中尚不存在的单位", value=False)
     mode = st.radio("导入方式", list(roster.MODES), format_func=lambda m: roster.MODE_LABELS[m], key="roster_mode",
@@ -46,6 +49,18 @@ with tab_import:
                 with st.expander(f"变更（{len(plan.change)}）"):
                     st.dataframe(pd.DataFrame([{"行": r.row, "姓名": r.name, "执法证号": r.cert_no, "变更": "；".join(d)}
                                                for r, d in plan.change]), hide_index=True)
+            unit_kinds = None
+            if plan.new_units:
+                st.warning(f"将新建以下 {len(plan.new_units)} 个单位。请核对名称和类型（类型可修改）；"
+                           "“相近的已有单位”一栏有内容的，多半是同一单位的不同写法，请先在名册中改为已有名称。")
+                units_df = pd.DataFrame([{"新单位名称": n, "类型": UNIT_KIND_LABELS[plan.new_unit_kinds[n]],
+                                          "相近的已有单位": plan.unit_suggestions.get(n, "")} for n in plan.new_units])
+                edited = st.data_editor(units_df, hide_index=True, width="stretch", key="roster_new_units",
+                                        disabled=["新单位名称", "相近的已有单位"],
+                                        column_config={"类型": st.column_config.SelectboxColumn(
+                                            "类型", options=list(UNIT_KIND_LABELS.values()), required=True)})
+                by_label = {v: k for k, v in UNIT_KIND_LABELS.items()}
+                unit_kinds = {row["新单位名称"]: by_label.get(row["类型"], "enforcement") for _, row in edited.iterrows()}
             confirm_n = None
             if plan.deactivate:
                 st.error(f"将停用以下 {len(plan.deactivate)} 人（不在本名册中）：停用后无法登录，进行中的考试不再计入。")
@@ -56,10 +71,12 @@ with tab_import:
                                           f"请输入将要停用的人数以确认", key="roster_confirm_n")
                     confirm_n = int(typed) if typed.strip().isdigit() else None
             label = f"确认导入并停用 {len(plan.deactivate)} 人" if plan.deactivate else "确认导入"
+            if plan.new_units:
+                label += f"（新建 {len(plan.new_units)} 个单位）"
             if st.button(label, type="primary", key="roster_import_go"):
                 try:
                     result = roster.import_roster(app, actor, data, upload.name, create_units=create_units, mode=mode,
-                                                  confirm_deactivate=confirm_n)
+                                                  confirm_deactivate=confirm_n, unit_kinds=unit_kinds)
                 except ServiceError as exc:
                     st.error(esc(str(exc)))
                 else:
@@ -111,8 +128,10 @@ with tab_people:
     inactive = st.checkbox("包括已停用人员")
     rows = roster.list_people(app, actor, search=search or None, include_inactive=inactive)
     st.caption(f"共 {len(rows)} 人")
-    st.dataframe(pd.DataFrame([{k: v for k, v in r.items() if k != "id"} for r in rows[:2000]]),
-                 hide_index=True, width="stretch")
+    shown = [{**{k: v for k, v in r.items() if k != "id"}, "角色": role_label(r["角色"]),
+              "发证日期": r["发证日期"].isoformat() if r["发证日期"] else "", "手机": r["手机"] or "",
+              "锁定": "已锁定" if r["锁定"] else ""} for r in rows[:2000]]
+    st.dataframe(pd.DataFrame(shown), hide_index=True, width="stretch")
     accounts = {r["账号"]: r for r in rows}
     st.markdown("**账号操作**")
     acct = st.text_input("账号", key="op_account")
