@@ -17,8 +17,15 @@ def _answer_all(app, actor, attempt_id, right=True):
     view = exams.attempt_view(app, actor, attempt_id)
     for qv in view.questions:
         spec = app.bank.questions[qv.qid]
-        resp = spec.answer if right else ("F" if spec.answer == "T" else "T") if qv.type == "judge" else \
-            ("A" if spec.answer != "A" else "B") if qv.type == "single" else "D"
+        resp = (
+            spec.answer
+            if right
+            else ("F" if spec.answer == "T" else "T")
+            if qv.type == "judge"
+            else ("A" if spec.answer != "A" else "B")
+            if qv.type == "single"
+            else "D"
+        )
         exams.save_answer(app, actor, attempt_id, qv.slot, resp)
     return view
 
@@ -165,11 +172,15 @@ def test_unit_law_stats_and_review_cards(app):
     _, _, officers, cid = district(app)
     o = officers[0]
     aid = exams.start_attempt(app, o, cid).attempt_id
-    exams.submit_attempt(app, o, aid)  # all blank: all wrong
+    r = exams.submit_attempt(app, o, aid)  # all blank: all wrong, but a blank is not a mistake for the 错题本
     with read_session(app.engine) as s:
         rows = s.query(UnitLawStat).filter_by(campaign_id=cid).all()
     assert sum(r.answered for r in rows) == 18 and sum(r.credit for r in rows) == 0
-    assert exams.sync_exam_cards(app, o) == 18
+    assert r.cards_added == 0 and exams.sync_exam_cards(app, o) == 0
+    # answered and wrong: the submit itself sends them to the 错题本 (the review opens at once)
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    _answer_all(app, o, aid, right=False)
+    assert exams.submit_attempt(app, o, aid).cards_added == 18
     assert exams.sync_exam_cards(app, o) == 0
     assert len(learning.due_reviews(app, o)) == 18
 
@@ -179,14 +190,17 @@ def test_review_after_close_hides_answers_until_then(app):
     cid = make_campaign(app, coordinator, review="after_close")
     o = officers[0]
     aid = exams.start_attempt(app, o, cid).attempt_id
-    exams.submit_attempt(app, o, aid)
+    _answer_all(app, o, aid, right=False)
+    assert exams.submit_attempt(app, o, aid).cards_added == 0
     view = exams.attempt_view(app, o, aid)
     assert not view.review_open and view.questions[0].correct == [] and view.questions[0].explanation == ""
     assert exams.sync_exam_cards(app, o) == 0
+    assert exams.sync_open_reviews(app) == 0
     campaigns.close(app, coordinator, cid)
     view = exams.attempt_view(app, o, aid)
     assert view.review_open and view.questions[0].correct and view.questions[0].sources
-    assert exams.sync_exam_cards(app, o) == 18
+    assert exams.sync_open_reviews(app) == 18  # the sweep job's half: reviews opened since
+    assert exams.sync_exam_cards(app, o) == 0
 
 
 def test_extension_for_a_person(app):

@@ -31,8 +31,10 @@ elif mode == "按执法实务专题":
 else:
     weak = learning.weak_laws(app, actor)
     if weak:
-        st.write("您正确率最低的法律法规：" + "，".join(
-            f"{app.bank.laws[w[0]].display}（{w[1]:.0%}，{w[2]} 题）" for w in weak))
+        st.write(
+            "您正确率最低的法律法规："
+            + "，".join(f"{app.bank.laws[w[0]].display}（{w[1]:.0%}，{w[2]} 题）" for w in weak)
+        )
 n = st.select_slider("题数", options=[5, 10, 20, 30], value=10)
 if st.button("开始练习", type="primary"):
     try:

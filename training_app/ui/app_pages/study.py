@@ -12,8 +12,9 @@ st.caption("应知应会法律法规的重点条文。本页打开期间的阅�
 study_heartbeat("reading")
 
 laws = [law for law in learning.must_know_for(app, actor) if app.bank.by_law.get(law.slug)]
-slug = st.selectbox("法律法规", [x.slug for x in laws],
-                    format_func=lambda s: f"{app.bank.laws[s].title}（{app.bank.laws[s].category}）")
+slug = st.selectbox(
+    "法律法规", [x.slug for x in laws], format_func=lambda s: f"{app.bank.laws[s].title}（{app.bank.laws[s].category}）"
+)
 law = app.bank.laws[slug]
 st.caption(f"现行版本：{esc(law.version)}")
 cards = learning.law_articles(app, actor, slug)

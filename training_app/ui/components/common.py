@@ -15,7 +15,7 @@ import streamlit as st
 
 from ...services import auth
 from ...services.common import Actor, App, make_app
-from ...store.models import ROLE_LABELS
+from ...vocab import ROLE_LABELS
 from . import session_cookie
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
@@ -113,7 +113,7 @@ def tz() -> ZoneInfo:
 def fmt_dt(dt: datetime | None, with_seconds: bool = False) -> str:
     if dt is None:
         return "—"
-    from ...engine.deadlines import as_utc
+    from ...clock import as_utc
 
     return as_utc(dt).astimezone(tz()).strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
 

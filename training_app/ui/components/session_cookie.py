@@ -59,8 +59,9 @@ def is_secure(request: Request) -> bool:
 
 
 def set(response: Response, token: str, *, secure: bool) -> None:  # noqa: A001 - mirrors Response.set_cookie
-    response.set_cookie(COOKIE, token, max_age=MAX_AGE_SECONDS, path="/", httponly=True, samesite="strict",
-                        secure=secure)
+    response.set_cookie(
+        COOKIE, token, max_age=MAX_AGE_SECONDS, path="/", httponly=True, samesite="strict", secure=secure
+    )
 
 
 def clear(response: Response, *, secure: bool) -> None:
@@ -72,12 +73,16 @@ def setter_html(code: str | None) -> str:
     if code is None:
         # logged out: delete the cookie, and on a phone close the menu the officer chose 退出登录 in (it would
         # otherwise stay open over the login form)
-        call = (f"fetch({json.dumps(ROUTE)}, {{method: 'DELETE', credentials: 'same-origin'}});"
-                "const d = window.parent.document, bar = d.querySelector('[data-testid=stSidebar]');"
-                "if (bar && bar.getAttribute('data-collapsed') === 'false' && window.parent.innerWidth < 640) {"
-                " const b = d.querySelector('[data-testid=stSidebarCollapseButton] button'); if (b) b.click(); }")
+        call = (
+            f"fetch({json.dumps(ROUTE)}, {{method: 'DELETE', credentials: 'same-origin'}});"
+            "const d = window.parent.document, bar = d.querySelector('[data-testid=stSidebar]');"
+            "if (bar && bar.getAttribute('data-collapsed') === 'false' && window.parent.innerWidth < 640) {"
+            " const b = d.querySelector('[data-testid=stSidebarCollapseButton] button'); if (b) b.click(); }"
+        )
     else:
         body = json.dumps(json.dumps({"code": code}))
-        call = (f"fetch({json.dumps(ROUTE)}, {{method: 'POST', credentials: 'same-origin', "
-                f"headers: {{'Content-Type': 'application/json'}}, body: {body}}})")
+        call = (
+            f"fetch({json.dumps(ROUTE)}, {{method: 'POST', credentials: 'same-origin', "
+            f"headers: {{'Content-Type': 'application/json'}}, body: {body}}})"
+        )
     return f"<script>{call};</script>"
