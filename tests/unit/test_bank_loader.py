@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from training_app.bank import BankError, load_bank
+from training_app.engine.paper import blueprint_issues
+from training_app.services.common import load_checked_bank
 from training_app.bank.maintain import stamp
 
 GOOD_Q = """  - id: ja-001-99
@@ -23,21 +25,52 @@ GOOD_Q = """  - id: ja-001-99
 
 # (file body, expected line, expected id, expected reason fragment)
 BROKEN = {
-    "broken_yaml": ("law: law_a\nchecked_against: '2020 修订'\nquestions:\n" + GOOD_Q + "  - id: ja-002-99\n    type: single\n    stem: [未闭合\n",
-                    15, "ja-002-99", "YAML 格式错误"),
-    "unknown_type": ("law: law_a\nchecked_against: '2020 修订'\nquestions:\n" + GOOD_Q.replace("single", "essay"),
-                     4, "ja-001-99", "未知题型 'essay'"),
-    "answer_not_among_options": ("law: law_a\nchecked_against: '2020 修订'\nquestions:\n" + GOOD_Q.replace("answer: B", "answer: E"),
-                                 4, "ja-001-99", "答案 E 不在选项 A-D 之中"),
-    "missing_source": ("law: law_a\nchecked_against: '2020 修订'\nquestions:\n"
-                       + GOOD_Q.replace("    source: {law: 中华人民共和国甲法, article: 1, quote: 原文}\n", ""),
-                       4, "ja-001-99", "缺少法律依据 source"),
-    "source_names_no_law": ("law: law_a\nchecked_against: '2020 修订'\nquestions:\n" + GOOD_Q.replace("law: 中华人民共和国甲法, ", ""),
-                            10, "ja-001-99", "未写明法律名称"),
-    "source_unknown_law": ("law: law_a\nchecked_against: '2020 修订'\nquestions:\n" + GOOD_Q.replace("中华人民共和国甲法", "中华人民共和国丁法"),
-                           10, "ja-001-99", "《中华人民共和国丁法》不在应知应会清单中"),
-    "duplicate_id": ("law: law_a\nchecked_against: '2020 修订'\nquestions:\n" + GOOD_Q.replace("ja-001-99", "ja-001-01"),
-                     4, "ja-001-01", "id 重复"),
+    "broken_yaml": (
+        "law: law_a\nchecked_against: '2020 修订'\nquestions:\n"
+        + GOOD_Q
+        + "  - id: ja-002-99\n    type: single\n    stem: [未闭合\n",
+        15,
+        "ja-002-99",
+        "YAML 格式错误",
+    ),
+    "unknown_type": (
+        "law: law_a\nchecked_against: '2020 修订'\nquestions:\n" + GOOD_Q.replace("single", "essay"),
+        4,
+        "ja-001-99",
+        "未知题型 'essay'",
+    ),
+    "answer_not_among_options": (
+        "law: law_a\nchecked_against: '2020 修订'\nquestions:\n" + GOOD_Q.replace("answer: B", "answer: E"),
+        4,
+        "ja-001-99",
+        "答案 E 不在选项 A-D 之中",
+    ),
+    "missing_source": (
+        "law: law_a\nchecked_against: '2020 修订'\nquestions:\n"
+        + GOOD_Q.replace("    source: {law: 中华人民共和国甲法, article: 1, quote: 原文}\n", ""),
+        4,
+        "ja-001-99",
+        "缺少法律依据 source",
+    ),
+    "source_names_no_law": (
+        "law: law_a\nchecked_against: '2020 修订'\nquestions:\n" + GOOD_Q.replace("law: 中华人民共和国甲法, ", ""),
+        10,
+        "ja-001-99",
+        "未写明法律名称",
+    ),
+    "source_unknown_law": (
+        "law: law_a\nchecked_against: '2020 修订'\nquestions:\n"
+        + GOOD_Q.replace("中华人民共和国甲法", "中华人民共和国丁法"),
+        10,
+        "ja-001-99",
+        "《中华人民共和国丁法》不在应知应会清单中",
+    ),
+    "duplicate_id": (
+        "law: law_a\nchecked_against: '2020 修订'\nquestions:\n" + GOOD_Q.replace("ja-001-99", "ja-001-01"),
+        4,
+        "ja-001-01",
+        "id 重复",
+    ),
 }
 
 
@@ -76,14 +109,16 @@ def test_every_problem_is_reported_at_once(tmp_path, small_bank_dir):
 
 
 def test_bank_check_cli_exit_codes(tmp_path, small_bank_dir):
-    ok = subprocess.run([sys.executable, "-m", "training_app.cli", "bank", "check", str(small_bank_dir)],
-                        capture_output=True, text=True)
+    ok = subprocess.run(
+        [sys.executable, "-m", "training_app.cli", "bank", "check", str(small_bank_dir)], capture_output=True, text=True
+    )
     assert ok.returncode == 0, ok.stderr
     assert "题库检查通过" in ok.stdout
     body, line, qid, reason = BROKEN["answer_not_among_options"]
     root = _bank_with(tmp_path, small_bank_dir, "bad", body)
-    bad = subprocess.run([sys.executable, "-m", "training_app.cli", "bank", "check", str(root)],
-                         capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "training_app.cli", "bank", "check", str(root)], capture_output=True, text=True
+    )
     assert bad.returncode == 1
     assert f"bank/laws/bad.yaml:{line}: {qid}: {reason}" in bad.stdout
     assert "Traceback" not in bad.stdout + bad.stderr
@@ -108,9 +143,13 @@ def test_unsatisfiable_blueprint_fails_the_check(tmp_path, small_bank_dir):
     root = tmp_path / "bank"
     shutil.copytree(small_bank_dir, root)
     (root / "blueprints" / "huge.yaml").write_text(
-        "title: 太大\ntime_limit_minutes: 10\npass_mark: 60\nsections:\n  - {type: single, count: 500}\n", encoding="utf-8")
+        "title: 太大\ntime_limit_minutes: 10\npass_mark: 60\nsections:\n  - {type: single, count: 500}\n",
+        encoding="utf-8",
+    )
+    bank = load_bank(root)  # bank/ parses and validates the files; filling a blueprint is the engine's rule
+    assert [i.qid for i in blueprint_issues(bank)] == ["huge"]
     with pytest.raises(BankError) as exc:
-        load_bank(root)
+        load_checked_bank(root)  # what the app start, `bank check` and the workbook import run
     assert any(i.qid == "huge" and "无法满足" in i.message for i in exc.value.issues)
 
 
@@ -119,3 +158,4 @@ def test_real_bank_loads_and_meets_its_blueprints(real_bank):
     assert len({q.law for q in real_bank.questions.values()}) >= 6
     assert "annual_officer_exam" in real_bank.blueprints
     assert "environmental_protection_law" not in real_bank.laws  # repealed: 生态环境法典 replaced it
+    assert blueprint_issues(real_bank) == []
