@@ -27,8 +27,16 @@ def test_start_screen_tells_everything_before_the_clock(ui_env):
     at = run_page(ui_env, o, "exam", start_campaign_id=ui_env["campaign"])
     assert not at.exception
     body = texts(at)
-    for words in ("共 18 道", "单选题 8 道", "多选题 4 道", "判断题 6 道", "30 分钟", "2 次（已用 0 次）", "合格线",
-                  "计时开始后不暂停，答案随选随存"):
+    for words in (
+        "共 18 道",
+        "单选题 8 道",
+        "多选题 4 道",
+        "判断题 6 道",
+        "30 分钟",
+        "2 次（已用 0 次）",
+        "合格线",
+        "计时开始后不暂停，答案随选随存",
+    ):
         assert words in body, words
     with read_session(ui_env["app"].engine) as s:
         assert s.execute(select(Attempt)).first() is None  # nothing started, no attempt used
@@ -164,6 +172,9 @@ def test_reading_time_counts_only_on_the_study_page(ui_env, monkeypatch):
     from training_app.store.models import StudyTime
 
     with read_session(ui_env["app"].engine) as s:
-        seconds = s.execute(select(StudyTime.seconds).where(StudyTime.person_id == o.id,
-                                                            StudyTime.kind == "reading")).scalars().all()
+        seconds = (
+            s.execute(select(StudyTime.seconds).where(StudyTime.person_id == o.id, StudyTime.kind == "reading"))
+            .scalars()
+            .all()
+        )
     assert sum(seconds) == 40  # the ten minutes away counted nothing

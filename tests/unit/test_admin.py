@@ -31,14 +31,24 @@ def test_backup_mid_exam_then_restore(sqlite_app, tmp_path):
 
 
 def test_backup_cli_and_restore_refuses_a_damaged_file(sqlite_app, tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": str(sqlite_app.engine.url), "DEMO_MODE": "1",
-           "QUESTION_BANK_DIR": str(sqlite_app.settings.question_bank_dir)}
-    r = subprocess.run([sys.executable, "-m", "training_app.cli", "backup", str(tmp_path / "b.db")], env=env,
-                       capture_output=True, text=True)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": str(sqlite_app.engine.url),
+        "DEMO_MODE": "1",
+        "QUESTION_BANK_DIR": str(sqlite_app.settings.question_bank_dir),
+    }
+    r = subprocess.run(
+        [sys.executable, "-m", "training_app.cli", "backup", str(tmp_path / "b.db")],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     bad = tmp_path / "bad.db"
     bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 100)
-    r = subprocess.run([sys.executable, "-m", "training_app.cli", "restore", str(bad)], env=env, capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "training_app.cli", "restore", str(bad)], env=env, capture_output=True, text=True
+    )
     assert r.returncode == 1 and "Traceback" not in r.stderr
 
 

@@ -121,10 +121,16 @@ def test_single_session_rule(people, small_bank, small_bank_dir, tmp_path):
     assert auth.resume(strict, first.token) is None and auth.resume(strict, second.token)
 
 
-@pytest.mark.parametrize("password,reason", [
-    ("Ab1!", "至少 8 位"), ("abcdefgh1", "至少三类"), ("Password1!", "过于常见"), ("LN00001@Abc", "不能包含账号"),
-    ("Aa123456", "过于常见"),
-])
+@pytest.mark.parametrize(
+    "password,reason",
+    [
+        ("Ab1!", "至少 8 位"),
+        ("abcdefgh1", "至少三类"),
+        ("Password1!", "过于常见"),
+        ("LN00001@Abc", "不能包含账号"),
+        ("Aa123456", "过于常见"),
+    ],
+)
 def test_weak_passwords_refused_with_reason(people, password, reason):
     app, _, officer = people
     with pytest.raises(ServiceError, match=reason):
@@ -160,7 +166,9 @@ def test_no_password_hash_or_token_in_logs(people, caplog):
     pw = auth.set_password(app, coord, officer.id)
     with read_session(app.engine) as s:
         h = s.get(Person, officer.id).password_hash
-    logged = caplog.text + "".join(e.detail + e.object + e.actor for e in _events(app, "login") + _events(app, "password_reset"))
+    logged = caplog.text + "".join(
+        e.detail + e.object + e.actor for e in _events(app, "login") + _events(app, "password_reset")
+    )
     for secret in (PASSWORD, pw, h, res.token):
         assert secret not in logged
 
@@ -179,9 +187,15 @@ def test_audit_chain_verifies_and_names_an_edited_row(people, tmp_path):
         s.execute(text("UPDATE audit_log SET outcome='fail' WHERE id=:i"), {"i": target.id})
     ok, n, problem = admin.verify_audit(app)
     assert not ok and f"#{target.id}" in problem and "改动" in problem
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": str(app.engine.url), "DEMO_MODE": "1",
-           "QUESTION_BANK_DIR": str(app.settings.question_bank_dir)}
-    r = subprocess.run([sys.executable, "-m", "training_app.cli", "audit", "verify"], env=env, capture_output=True, text=True)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": str(app.engine.url),
+        "DEMO_MODE": "1",
+        "QUESTION_BANK_DIR": str(app.settings.question_bank_dir),
+    }
+    r = subprocess.run(
+        [sys.executable, "-m", "training_app.cli", "audit", "verify"], env=env, capture_output=True, text=True
+    )
     assert r.returncode == 1 and f"#{target.id}" in r.stdout
 
 

@@ -17,8 +17,10 @@ from training_app.bank.stats import CORE_TEXTS, article_coverage, bank_stats
 # The law-text corpus: ../shared/laws next to the repository (LAWTEXT_DIR, as lawtext.py reads it, overrides).
 LAWS = Path(os.environ.get("LAWTEXT_DIR") or SHARED / "laws")
 LAWTEXT = LAWS.parent / "tools" / "lawtext.py"
-needs_shared = pytest.mark.skipif(not (LAWS / "MANIFEST.yaml").is_file() or not LAWTEXT.is_file(),
-                                  reason="../shared (the law-text corpus) is not present")
+needs_shared = pytest.mark.skipif(
+    not (LAWS / "MANIFEST.yaml").is_file() or not LAWTEXT.is_file(),
+    reason="../shared (the law-text corpus) is not present",
+)
 
 
 def _with_articles(root: Path, n: int = 40) -> None:
@@ -64,7 +66,12 @@ def test_coverage_below_target_and_missing_counts_are_shortfalls(bank_root):
 
 # (left_out body inserted at line 3 of laws/law_a.yaml, must_know articles, line, message fragment)
 BAD_LEFT_OUT = {
-    "out_of_range": ("left_out:\n  1: 立法目的\n  41: 不存在的条文\n", 40, 5, "left_out 中的第四十一条超出《甲法》的条文范围 1-40"),
+    "out_of_range": (
+        "left_out:\n  1: 立法目的\n  41: 不存在的条文\n",
+        40,
+        5,
+        "left_out 中的第四十一条超出《甲法》的条文范围 1-40",
+    ),
     "no_reason": ("left_out:\n  1: 立法目的\n  2: ''\n", 40, 5, "left_out 中第二条缺少不出题的理由"),
     "bad_key": ("left_out:\n  第一条: 立法目的\n  第x条: 无法识别\n", 40, 5, "无法识别的条文序号 '第x条'"),
     "duplicate": ("left_out:\n  1: 立法目的\n  第一条: 又写了一次\n", 40, 5, "left_out 中第一条重复"),
@@ -91,7 +98,8 @@ def test_left_out_only_in_a_law_file(bank_root):
     (bank_root / "practice").mkdir()
     (bank_root / "practice" / "evidence.yaml").write_text(
         "topic: 证据收集与执法程序\nchecked_against: {law_a: '2020 修订'}\nleft_out:\n  1: 立法目的\nquestions: []\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with pytest.raises(BankError) as exc:
         load_bank(bank_root)
     assert "bank/practice/evidence.yaml:4: -: left_out 只能写在一部法律的题目文件" in exc.value.report()
@@ -108,18 +116,29 @@ def test_real_bank_validity_follows_the_documented_findings(real_bank):
     laws = real_bank.laws
     assert laws["guangxi_admin_enforcement_supervision_measures"].validity == "unverified"
     assert laws["rule_of_law_government_outline_2021_2025"].validity == "period_ended"
-    others = [law for slug, law in laws.items() if slug not in (
-        "guangxi_admin_enforcement_supervision_measures", "rule_of_law_government_outline_2021_2025")]
+    others = [
+        law
+        for slug, law in laws.items()
+        if slug not in ("guangxi_admin_enforcement_supervision_measures", "rule_of_law_government_outline_2021_2025")
+    ]
     assert all(law.validity == "in_force" for law in others)
     assert all(law.validity_checked == "2026-12-06" and law.validity_note for law in laws.values())
 
 
 @needs_shared
 def test_article_counts_match_the_official_texts(real_bank):
-    out = subprocess.run([sys.executable, str(LAWTEXT), "--dir", str(LAWS), "stats"], capture_output=True,
-                         text=True, timeout=120, check=True).stdout
-    counts = {parts[0]: int(parts[1]) for parts in (line.split() for line in out.splitlines())
-              if len(parts) >= 2 and parts[1].isdigit()}
+    out = subprocess.run(
+        [sys.executable, str(LAWTEXT), "--dir", str(LAWS), "stats"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    counts = {
+        parts[0]: int(parts[1])
+        for parts in (line.split() for line in out.splitlines())
+        if len(parts) >= 2 and parts[1].isdigit()
+    }
     manifest = {e["slug"]: e for e in yaml.safe_load((LAWS / "MANIFEST.yaml").read_text(encoding="utf-8"))["laws"]}
     for slug, law in real_bank.laws.items():
         if law.articles is not None:

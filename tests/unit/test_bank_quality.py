@@ -35,7 +35,12 @@ def test_every_blueprint_meets_its_counts_in_200_draws(real_bank):
             seen.add(frozenset(q.id for q in qs))
         assert len(seen) >= 190, f"{bp.id}: only {len(seen)} different papers in 200 draws"
     annual = real_bank.blueprints["annual_officer_exam"]
-    assert (annual.question_count, annual.total_points, annual.time_limit_minutes, annual.pass_mark) == (80, 100, 60, 60)
+    assert (annual.question_count, annual.total_points, annual.time_limit_minutes, annual.pass_mark) == (
+        80,
+        100,
+        60,
+        60,
+    )
     assert dict(annual.points) == {"single": 1.0, "multiple": 2.0, "judge": 1.0}
 
 
@@ -66,16 +71,23 @@ def test_bank_targets_are_met(real_bank):
     """Issue #14's targets (fails until the writers' questions are merged): >= 2000 questions, single >= 40%,
     multiple and judge >= 20% each, >= 400 case questions, >= 90% article coverage of each core text, >= 30
     questions per law (民法典, 生态环境法典 >= 40), >= 10 per topic, and two annual-exam papers sharing <= 15%."""
-    overlaps = {bid: {"pairs": o.pairs, "mean": o.mean, "worst": o.worst}
-                for bid, o in ((bid, paper_overlap(real_bank, bp)) for bid, bp in real_bank.blueprints.items())}
+    overlaps = {
+        bid: {"pairs": o.pairs, "mean": o.mean, "worst": o.worst}
+        for bid, o in ((bid, paper_overlap(real_bank, bp)) for bid, bp in real_bank.blueprints.items())
+    }
     stats = bank_stats(real_bank, overlaps=overlaps)
     assert stats["all_targets_met"], stats["shortfalls"]
     assert stats["total"] >= 2000 and stats["cases"] >= 400
-    assert {t["type"]: t["share"] >= t["target_share"] for t in stats["types"]} == {"single": True, "multiple": True,
-                                                                                    "judge": True}
+    assert {t["type"]: t["share"] >= t["target_share"] for t in stats["types"]} == {
+        "single": True,
+        "multiple": True,
+        "judge": True,
+    }
     assert len(stats["coverage"]) == 8 and all(row["coverage"] >= 0.90 for row in stats["coverage"])
-    assert all(row["questions"] >= (40 if row["slug"] in ("civil_code", "ecological_environment_code") else 30)
-               for row in stats["laws"])
+    assert all(
+        row["questions"] >= (40 if row["slug"] in ("civil_code", "ecological_environment_code") else 30)
+        for row in stats["laws"]
+    )
     assert all(row["questions"] >= 10 for row in stats["topics"])
     assert overlaps["annual_officer_exam"]["mean"] <= 0.15
 

@@ -119,10 +119,13 @@ def test_named_section_keeps_the_small_exam_satisfiable(tmp_path, small_bank_dir
         assert sum(q.law == "law_b" for q in qs) == 3  # exactly the named section's three
 
 
-@pytest.mark.parametrize("validity,note,message", [
-    ("repealed", "已废止", "未知的现行效力 'repealed'"),
-    ("unverified", None, "须在 validity_note 中写明原因"),
-])
+@pytest.mark.parametrize(
+    "validity,note,message",
+    [
+        ("repealed", "已废止", "未知的现行效力 'repealed'"),
+        ("unverified", None, "须在 validity_note 中写明原因"),
+    ],
+)
 def test_loader_refuses_a_bad_validity_with_file_and_line(tmp_path, small_bank_dir, validity, note, message):
     root = tmp_path / "bank"
     shutil.copytree(small_bank_dir, root)
@@ -139,8 +142,10 @@ def test_loader_requires_validity_and_the_date_checked(tmp_path, small_bank_dir)
     mk = root / "must_know.yaml"
     text = mk.read_text(encoding="utf-8")
     text = text.replace("id_prefix: ja,\n   validity: in_force, validity_checked: 2026-12-06}", "id_prefix: ja}")
-    text = text.replace("id_prefix: yb,\n   validity: in_force, validity_checked: 2026-12-06}",
-                        "id_prefix: yb,\n   validity: in_force, validity_checked: 上周}")
+    text = text.replace(
+        "id_prefix: yb,\n   validity: in_force, validity_checked: 2026-12-06}",
+        "id_prefix: yb,\n   validity: in_force, validity_checked: 上周}",
+    )
     mk.write_text(text, encoding="utf-8")
     with pytest.raises(BankError) as exc:
         load_bank(root)

@@ -12,17 +12,31 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
+from tests.conftest import REAL_BANK
 from training_app.bank import load_bank
 from training_app.bank.loader import question_files
 from training_app.bank.xlsx import XlsxImportError, export_xlsx, import_xlsx
 
-from tests.conftest import REAL_BANK
-
-QUESTION_FIELDS = ("id", "type", "stem", "options", "answer", "explanation", "sources", "difficulty", "tags", "topics",
-                   "checked_against", "content_hash", "law", "needs_review")
+QUESTION_FIELDS = (
+    "id",
+    "type",
+    "stem",
+    "options",
+    "answer",
+    "explanation",
+    "sources",
+    "difficulty",
+    "tags",
+    "topics",
+    "checked_against",
+    "content_hash",
+    "law",
+    "needs_review",
+)
 
 
 # --- helpers ------------------------------------------------------------------------------------
+
 
 def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
@@ -92,12 +106,30 @@ def bank_copy(tmp_path) -> Path:
 
 # --- export -------------------------------------------------------------------------------------
 
+
 def test_export_holds_every_question_readably(exported, real_bank):
     sheet = Sheet(exported)
     ws = sheet.ws
     assert ws.max_row == len(real_bank.questions) + 1
-    for title in ("编号", "题型", "题干", "选项A", "选项F", "答案", "解析", "依据1法律", "依据1条款", "依据1原文",
-                  "难度", "标签", "专题", "所在文件", "文件法律", "文件专题", "核对版本"):
+    for title in (
+        "编号",
+        "题型",
+        "题干",
+        "选项A",
+        "选项F",
+        "答案",
+        "解析",
+        "依据1法律",
+        "依据1条款",
+        "依据1原文",
+        "难度",
+        "标签",
+        "专题",
+        "所在文件",
+        "文件法律",
+        "文件专题",
+        "核对版本",
+    ):
         assert title in sheet.cols
     assert ws.freeze_panes == "B2"
     assert sheet.cell(2, "题干").alignment.wrap_text and sheet.cell(2, "依据1原文").alignment.wrap_text
@@ -127,6 +159,7 @@ def test_export_holds_every_question_readably(exported, real_bank):
 
 # --- round trip ---------------------------------------------------------------------------------
 
+
 def test_round_trip_real_bank_loads_identically_and_leaves_files_alone(exported, bank_copy, real_bank):
     before = snapshot(bank_copy)
     assert import_xlsx(exported, bank_copy) == len(real_bank.questions)
@@ -151,8 +184,19 @@ def test_rewriting_every_file_from_the_workbook_rebuilds_the_bank(which, tmp_pat
         data = yaml.safe_load(text)
         keys = list(data)
         assert keys[-1] == "questions" and set(keys[:-1]) <= {"law", "topic", "checked_against"}
-        order = ["id", "type", "stem", "options", "answer", "explanation", "source", "sources", "difficulty", "tags",
-                 "topics"]
+        order = [
+            "id",
+            "type",
+            "stem",
+            "options",
+            "answer",
+            "explanation",
+            "source",
+            "sources",
+            "difficulty",
+            "tags",
+            "topics",
+        ]
         for q in data["questions"]:
             assert list(q) == [k for k in order if k in q]
         assert "\\u" not in text
@@ -207,8 +251,9 @@ def test_unusual_but_valid_files_round_trip_exactly(tmp_path, small_bank_dir):
     as text, scalar and per-question checked_against, formula-looking text."""
     src = Path(shutil.copytree(small_bank_dir, tmp_path / "src"))
     mk = src / "must_know.yaml"
-    mk.write_text(mk.read_text(encoding="utf-8").replace("id_prefix: yb,", "id_prefix: yb, cited_by: section,"),
-                  encoding="utf-8")
+    mk.write_text(
+        mk.read_text(encoding="utf-8").replace("id_prefix: yb,", "id_prefix: yb, cited_by: section,"), encoding="utf-8"
+    )
     (src / "practice").mkdir()
     (src / "practice" / "evidence.yaml").write_text(EXOTIC, encoding="utf-8")
     original = load_bank(src)
@@ -240,6 +285,7 @@ def test_unusual_but_valid_files_round_trip_exactly(tmp_path, small_bank_dir):
 
 
 # --- bad rows -----------------------------------------------------------------------------------
+
 
 def test_bad_rows_are_all_reported_with_row_numbers_and_nothing_changes(exported, bank_copy, tmp_path):
     sheet = Sheet(exported)
@@ -307,6 +353,7 @@ def test_questions_cannot_be_deleted_by_import(exported, bank_copy, tmp_path):
 
 
 # --- edits --------------------------------------------------------------------------------------
+
 
 def test_an_edited_explanation_is_imported_and_only_its_file_changes(exported, bank_copy, tmp_path, real_bank):
     sheet = Sheet(exported)
@@ -385,10 +432,15 @@ def test_formula_looking_text_round_trips(tmp_path, real_bank):
 
 # --- command line -------------------------------------------------------------------------------
 
+
 def test_cli_export_and_import(bank_copy, tmp_path):
     xlsx = tmp_path / "cli.xlsx"
-    run = lambda *a: subprocess.run([sys.executable, "-m", "training_app.cli", "bank", *a],  # noqa: E731
-                                    capture_output=True, text=True, timeout=120)
+    run = lambda *a: subprocess.run(
+        [sys.executable, "-m", "training_app.cli", "bank", *a],  # noqa: E731
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     r = run("export-xlsx", str(xlsx), "--dir", str(bank_copy))
     assert r.returncode == 0, r.stderr
     assert "已导出" in r.stdout and xlsx.is_file()
@@ -406,12 +458,14 @@ def test_import_keeps_a_law_files_left_out(tmp_path, small_bank_dir):
     """left_out is not in the workbook: rewriting the file from an edited workbook keeps it."""
     src = Path(shutil.copytree(small_bank_dir, tmp_path / "src"))
     mk = src / "must_know.yaml"
-    mk.write_text(mk.read_text(encoding="utf-8").replace("id_prefix: ja,", "id_prefix: ja, articles: 40,"),
-                  encoding="utf-8")
+    mk.write_text(
+        mk.read_text(encoding="utf-8").replace("id_prefix: ja,", "id_prefix: ja, articles: 40,"), encoding="utf-8"
+    )
     law_a = src / "laws" / "law_a.yaml"
     lines = law_a.read_text(encoding="utf-8").splitlines(keepends=True)
-    law_a.write_text("".join(lines[:2]) + "left_out:\n  1: 立法目的\n  40: 施行日期\n" + "".join(lines[2:]),
-                     encoding="utf-8")
+    law_a.write_text(
+        "".join(lines[:2]) + "left_out:\n  1: 立法目的\n  40: 施行日期\n" + "".join(lines[2:]), encoding="utf-8"
+    )
     xlsx = tmp_path / "bank.xlsx"
     export_xlsx(src, xlsx)
     sheet = Sheet(xlsx)

@@ -10,9 +10,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 def run(args, env, cwd):
     # PYTHONPATH: the package under test, not whichever copy is installed in the environment
-    return subprocess.run([sys.executable, "-m", "training_app.cli", *args],
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), **env},
-                          capture_output=True, text=True, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "training_app.cli", *args],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), **env},
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
 
 
 def test_seed_demo_refused_outside_demo_mode(tmp_path, small_bank_dir):
@@ -22,8 +26,11 @@ def test_seed_demo_refused_outside_demo_mode(tmp_path, small_bank_dir):
 
 
 def test_create_first_admin_then_refuse_a_second_from_the_cli(tmp_path, small_bank_dir):
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "QUESTION_BANK_DIR": str(small_bank_dir),
-           "TRAINING_APP_ADMIN_PASSWORD": "weak"}
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        "QUESTION_BANK_DIR": str(small_bank_dir),
+        "TRAINING_APP_ADMIN_PASSWORD": "weak",
+    }
     r = run(["create-admin", "root", "--password-from-env"], env, tmp_path)
     assert r.returncode == 1 and "至少 8 位" in r.stderr
     env["TRAINING_APP_ADMIN_PASSWORD"] = "Liunan#Admin2026"

@@ -12,8 +12,15 @@ def test_defaults(tmp_path):
 
 
 def test_environment_overrides(tmp_path):
-    s = load_settings(env={"DATABASE_URL": "postgresql+psycopg://u@h/db", "QUESTION_BANK_DIR": "/x",
-                           "SESSION_IDLE_MINUTES": "15", "STUDY_HOURS_TARGET": "40"}, cwd=tmp_path)
+    s = load_settings(
+        env={
+            "DATABASE_URL": "postgresql+psycopg://u@h/db",
+            "QUESTION_BANK_DIR": "/x",
+            "SESSION_IDLE_MINUTES": "15",
+            "STUDY_HOURS_TARGET": "40",
+        },
+        cwd=tmp_path,
+    )
     assert s.database_url.startswith("postgresql") and str(s.question_bank_dir) == "/x"
     assert s.session_idle_minutes == 15 and s.study_hours_target == 40
 
@@ -47,6 +54,11 @@ def test_serve_refuses_placeholder_secret(tmp_path):
     import subprocess
     import sys
 
-    r = subprocess.run([sys.executable, "-m", "training_app.cli", "serve"], capture_output=True, text=True, cwd=tmp_path,
-                       env={"PATH": "/usr/bin:/bin", "APP_SECRET": "change-me", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    r = subprocess.run(
+        [sys.executable, "-m", "training_app.cli", "serve"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "APP_SECRET": "change-me", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"},
+    )
     assert r.returncode == 1 and "APP_SECRET" in r.stderr and "Traceback" not in r.stderr

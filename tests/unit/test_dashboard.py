@@ -82,8 +82,17 @@ def test_summary_and_units_and_people(app):
 def test_officer_refused_every_dashboard_call(app):
     units, coord, officers, cid = district(app)
     o = officers[0]
-    for call in (dashboard.summary, dashboard.units_table, dashboard.people, dashboard.trend, dashboard.histogram,
-                 dashboard.heatmap, dashboard.item_analysis, reports.campaign_report, reports.campaign_workbook):
+    for call in (
+        dashboard.summary,
+        dashboard.units_table,
+        dashboard.people,
+        dashboard.trend,
+        dashboard.histogram,
+        dashboard.heatmap,
+        dashboard.item_analysis,
+        reports.campaign_report,
+        reports.campaign_workbook,
+    ):
         with pytest.raises(PermissionDenied):
             call(app, o, cid)
 
@@ -105,7 +114,7 @@ def test_workbook_sheets_and_formula_neutralised(app):
     units, coord, officers, cid = district(app)
     with write_session(app.engine) as s:
         p = s.get(Person, officers[0].id)
-        p.name = "=HYPERLINK(\"http://x\")"
+        p.name = '=HYPERLINK("http://x")'
         p.phone = "13812340001"
         s.add(p)
     _take(app, officers[0], cid, {1, 2})
@@ -115,7 +124,7 @@ def test_workbook_sheets_and_formula_neutralised(app):
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["汇总", "按单位", "人员明细", "督办清单", "试题分析", "诚信提示"]
     cells = [c.value for row in wb["人员明细"].iter_rows() for c in row]
-    assert "'=HYPERLINK(\"http://x\")" in cells
+    assert '\'=HYPERLINK("http://x")' in cells
     assert "138****0001" in cells and "13812340001" not in cells  # masked for a coordinator
 
 
@@ -123,18 +132,41 @@ def test_workbook_sheets_and_formula_neutralised(app):
 def demo_db(tmp_path_factory):
     """The demo district, seeded once through the CLI."""
     tmp = tmp_path_factory.mktemp("demo")
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp}/demo.db", "DEMO_MODE": "1",
-           "QUESTION_BANK_DIR": str(__import__("tests.conftest", fromlist=["REAL_BANK"]).REAL_BANK)}
-    r = subprocess.run([sys.executable, "-m", "training_app.cli", "seed-demo", "--password", "Demo@Pass2026",
-                        "--credentials-out", str(tmp / "logins.csv")], env=env, capture_output=True, text=True, cwd=tmp)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": f"sqlite:///{tmp}/demo.db",
+        "DEMO_MODE": "1",
+        "QUESTION_BANK_DIR": str(__import__("tests.conftest", fromlist=["REAL_BANK"]).REAL_BANK),
+    }
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "training_app.cli",
+            "seed-demo",
+            "--password",
+            "Demo@Pass2026",
+            "--credentials-out",
+            str(tmp / "logins.csv"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp,
+    )
     assert r.returncode == 0, r.stderr
     return env, tmp
 
 
 def test_demo_report_json_eligible_476(demo_db):
     env, tmp = demo_db
-    r = subprocess.run([sys.executable, "-m", "training_app.cli", "report", "--campaign", "1", "--json"], env=env,
-                       capture_output=True, text=True, cwd=tmp)
+    r = subprocess.run(
+        [sys.executable, "-m", "training_app.cli", "report", "--campaign", "1", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp,
+    )
     assert r.returncode == 0, r.stderr
     rep = json.loads(r.stdout)
     assert rep["eligible"] == 476
@@ -143,8 +175,13 @@ def test_demo_report_json_eligible_476(demo_db):
     assert 0 < rep["completed"] < 476 and len(rep["by_unit"]) == 37
     assert rep["lagging_units"], "the demo story has some units behind"
     assert "476名" in rep["paragraph"]
-    x = subprocess.run([sys.executable, "-m", "training_app.cli", "report", "--campaign", "1", "--xlsx", str(tmp / "r.xlsx")],
-                       env=env, capture_output=True, text=True, cwd=tmp)
+    x = subprocess.run(
+        [sys.executable, "-m", "training_app.cli", "report", "--campaign", "1", "--xlsx", str(tmp / "r.xlsx")],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp,
+    )
     assert x.returncode == 0 and (tmp / "r.xlsx").stat().st_size > 5000
 
 
@@ -155,6 +192,7 @@ def test_demo_seed_is_idempotent_and_writes_logins(demo_db):
     rows = list(csv.DictReader(open(tmp / "logins.csv", encoding="utf-8-sig")))
     assert {r["角色"] for r in rows} == {"admin", "coordinator", "leader", "officer"}
     assert all(r["密码"] == "Demo@Pass2026" for r in rows)
-    again = subprocess.run([sys.executable, "-m", "training_app.cli", "seed-demo"], env=env, capture_output=True,
-                           text=True, cwd=tmp)
+    again = subprocess.run(
+        [sys.executable, "-m", "training_app.cli", "seed-demo"], env=env, capture_output=True, text=True, cwd=tmp
+    )
     assert again.returncode == 0 and "未作改动" in again.stdout

@@ -13,7 +13,7 @@ COMPOSE = (REPO / "deploy" / "docker-compose.yml").read_text(encoding="utf-8")
 
 def _servers(conf: str) -> list[str]:
     """The bodies of the top-level `server { ... }` blocks."""
-    out, i = [], 0
+    out = []
     for m in re.finditer(r"^server\s*\{", conf, re.M):
         depth, j = 0, m.end() - 1
         while True:
@@ -21,8 +21,7 @@ def _servers(conf: str) -> list[str]:
             if depth == 0:
                 break
             j += 1
-        out.append(conf[m.end():j])
-        i = j
+        out.append(conf[m.end() : j])
     return out
 
 

@@ -87,18 +87,38 @@ def _tiny_bank(n_single: int, n_judge: int):
         for i in range(n):
             qid = f"mx-{qtype[0]}{i:03d}-01"
             qs[qid] = Question(
-                id=qid, type=qtype, stem=qid, options=("甲", "乙") if qtype == "single" else (),
-                answer="A" if qtype == "single" else "T", explanation="-",
-                sources=(Source("law_x", "某法", "某法", "原文", article=i + 1),), difficulty=2, tags=(), topics=(),
-                law="law_x", checked_against=(("law_x", "v1"),), content_hash=qid, file="x.yaml", line=1)
+                id=qid,
+                type=qtype,
+                stem=qid,
+                options=("甲", "乙") if qtype == "single" else (),
+                answer="A" if qtype == "single" else "T",
+                explanation="-",
+                sources=(Source("law_x", "某法", "某法", "原文", article=i + 1),),
+                difficulty=2,
+                tags=(),
+                topics=(),
+                law="law_x",
+                checked_against=(("law_x", "v1"),),
+                content_hash=qid,
+                file="x.yaml",
+                line=1,
+            )
     return Bank(laws={"law_x": law}, topics={}, questions=qs, blueprints={})
 
 
 def _blueprint(*sections):
     from training_app.bank.schema import Blueprint, BlueprintSection
 
-    return Blueprint(id="bp", title="t", description="", audience="all", time_limit_minutes=10, pass_mark=60,
-                     points=(), sections=tuple(BlueprintSection(type=t, count=k) for t, k in sections))
+    return Blueprint(
+        id="bp",
+        title="t",
+        description="",
+        audience="all",
+        time_limit_minutes=10,
+        pass_mark=60,
+        points=(),
+        sections=tuple(BlueprintSection(type=t, count=k) for t, k in sections),
+    )
 
 
 def test_overlap_of_a_section_drawing_k_of_n_is_k_over_n():

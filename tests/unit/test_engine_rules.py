@@ -108,7 +108,9 @@ def test_item_statistics_by_hand():
     # Five attempts at one question (x = fraction) and the rest of the test (y):
     xs = [1, 1, 0, 1, 0]
     ys = [9, 8, 3, 7, 2]
-    s = stats.ItemSums(5, sum(xs), sum(x * x for x in xs), sum(ys), sum(y * y for y in ys), sum(x * y for x, y in zip(xs, ys)))
+    s = stats.ItemSums(
+        5, sum(xs), sum(x * x for x in xs), sum(ys), sum(y * y for y in ys), sum(x * y for x, y in zip(xs, ys))
+    )
     assert stats.facility(s) == pytest.approx(0.6)
     # By hand: mean x .6, mean y 5.8; cov = (0.4*3.2+0.4*2.2-0.6*-2.8+0.4*1.2-0.6*-3.8)/5 = 1.32
     # var x = .24, var y = 7.76; r = 1.32 / sqrt(.24*7.76) = 1.32 / 1.36470 = 0.96725

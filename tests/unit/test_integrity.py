@@ -36,7 +36,9 @@ def take(app, officer, cid, t0, *, seed, gap_seconds, wrong_slots=(), client="c1
         t += timedelta(seconds=gap_seconds)
         q = app.bank.questions[qv.qid]
         cl = alt_client if (alt_client and qv.slot % 2 == 0) else client
-        exams.save_answer(app, officer, aid, qv.slot, _wrong(q) if qv.slot in wrong_slots else q.answer, now=t, client_id=cl)
+        exams.save_answer(
+            app, officer, aid, qv.slot, _wrong(q) if qv.slot in wrong_slots else q.answer, now=t, client_id=cl
+        )
     exams.submit_attempt(app, officer, aid, now=t + timedelta(seconds=5))
     return aid
 

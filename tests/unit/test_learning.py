@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.support.factory import make_person, make_units
-from training_app.engine.deadlines import as_utc, utcnow
+from training_app.engine.deadlines import as_utc
 from training_app.services import learning
 from training_app.services.common import PermissionDenied, ServiceError
 
@@ -13,8 +13,11 @@ from training_app.services.common import PermissionDenied, ServiceError
 @pytest.fixture
 def learner(app):
     units = make_units(app)
-    return app, make_person(app, "LN00001", unit_id=units[0]), make_person(app, "coord", role="coordinator",
-                                                                           unit_id=units[0])
+    return (
+        app,
+        make_person(app, "LN00001", unit_id=units[0]),
+        make_person(app, "coord", role="coordinator", unit_id=units[0]),
+    )
 
 
 def _wrong(q):

@@ -46,8 +46,9 @@ def test_unknown_and_known_accounts_behave_identically_through_a_lockout(people)
     assert known[0].endswith("再输错 4 次，该账号将暂时锁定）")
     assert known[4] == known[5] == "登录失败次数过多，该账号已锁定，请 5 分钟后再试，或联系培训管理员解锁"
     # the locked account refuses even the right password, and says nothing different for the unknown one
-    assert _fail(app, officer.account, PASSWORD, address="10.0.0.5", now=t0) == \
-        _fail(app, "LN99999", PASSWORD, address="10.0.0.6", now=t0)
+    assert _fail(app, officer.account, PASSWORD, address="10.0.0.5", now=t0) == _fail(
+        app, "LN99999", PASSWORD, address="10.0.0.6", now=t0
+    )
 
 
 def test_every_outcome_is_audited_even_when_the_login_fails(people):
@@ -59,8 +60,10 @@ def test_every_outcome_is_audited_even_when_the_login_fails(people):
     _fail(app, officer.account, PASSWORD, now=t0)  # the refused correct password while locked
     auth.login(app, officer.account, PASSWORD, client=ClientInfo("10.0.0.9", PHONE))  # from another address
     rows = _logins(app)
-    assert [(r.actor, r.outcome) for r in rows] == [("nobody", "fail")] + [(officer.account, "fail")] * 5 + \
-        [(officer.account, "locked"), (officer.account, "ok")]
+    assert [(r.actor, r.outcome) for r in rows] == [("nobody", "fail")] + [(officer.account, "fail")] * 5 + [
+        (officer.account, "locked"),
+        (officer.account, "ok"),
+    ]
     import json
 
     details = [json.loads(r.detail) for r in rows]
@@ -125,13 +128,16 @@ def test_unlock_from_the_roster_clears_every_lock_of_the_account(people):
     assert auth.login(app, officer.account, PASSWORD, client=ClientInfo("10.0.0.5", PHONE), now=t0).token
 
 
-@pytest.mark.parametrize("peer,xff,trusted,expected", [
-    ("10.0.0.2", "1.2.3.4", (), "10.0.0.2"),  # no trusted proxy: the header is ignored
-    ("10.0.0.2", "1.2.3.4", ("10.0.0.0/24",), "1.2.3.4"),
-    ("10.0.0.2", "6.6.6.6, 1.2.3.4", ("10.0.0.2",), "1.2.3.4"),  # a spoofed left-most hop is not believed
-    ("10.0.0.2", "1.2.3.4, 10.0.0.3", ("10.0.0.0/24",), "1.2.3.4"),  # two proxies
-    ("192.0.2.1", "1.2.3.4", ("10.0.0.0/24",), "192.0.2.1"),  # the peer is not a trusted proxy
-])
+@pytest.mark.parametrize(
+    "peer,xff,trusted,expected",
+    [
+        ("10.0.0.2", "1.2.3.4", (), "10.0.0.2"),  # no trusted proxy: the header is ignored
+        ("10.0.0.2", "1.2.3.4", ("10.0.0.0/24",), "1.2.3.4"),
+        ("10.0.0.2", "6.6.6.6, 1.2.3.4", ("10.0.0.2",), "1.2.3.4"),  # a spoofed left-most hop is not believed
+        ("10.0.0.2", "1.2.3.4, 10.0.0.3", ("10.0.0.0/24",), "1.2.3.4"),  # two proxies
+        ("192.0.2.1", "1.2.3.4", ("10.0.0.0/24",), "192.0.2.1"),  # the peer is not a trusted proxy
+    ],
+)
 def test_client_address_believes_forwarded_for_only_from_trusted_proxies(peer, xff, trusted, expected):
     assert auth.client_address(peer, xff, trusted) == expected
 

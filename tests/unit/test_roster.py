@@ -35,8 +35,10 @@ def setup(app):
 
 def _counts(app):
     with read_session(app.engine) as s:
-        return {m.__name__: s.execute(select(func.count()).select_from(m)).scalar_one()
-                for m in (Person, Unit, Assignment, Attempt)}
+        return {
+            m.__name__: s.execute(select(func.count()).select_from(m)).scalar_one()
+            for m in (Person, Unit, Assignment, Attempt)
+        }
 
 
 def test_good_file_preview_then_import(setup):
@@ -127,13 +129,16 @@ def test_reimport_moves_a_person_and_deactivates_one_keeping_history(setup):
     plan = roster.preview(app, coord, csv_bytes([moved, ROWS[2], ROWS[3]]), "名册2.csv", mode="replace")
     assert [(r.cert_no, d) for r, d in plan.change] == [("LN2600001", ["单位 区市场监督管理局→区城市管理行政执法局"])]
     assert [d[0] for d in plan.deactivate] == ["LN2600002"]
-    result = roster.import_roster(app, coord, csv_bytes([moved, ROWS[2], ROWS[3]]), "名册2.csv", mode="replace",
-                                  confirm_deactivate=1)
+    result = roster.import_roster(
+        app, coord, csv_bytes([moved, ROWS[2], ROWS[3]]), "名册2.csv", mode="replace", confirm_deactivate=1
+    )
     assert (result.added, result.changed, result.deactivated) == (0, 1, 1)
     with read_session(app.engine) as s:
         wang2 = s.get(Person, wang.id)
         assert wang2.unit_id == units[1]
-        a = s.execute(select(Assignment).where(Assignment.person_id == wang.id, Assignment.campaign_id == cid)).scalar_one()
+        a = s.execute(
+            select(Assignment).where(Assignment.person_id == wang.id, Assignment.campaign_id == cid)
+        ).scalar_one()
         assert a.unit_id == units[1]  # the open campaign counts them in the new unit
         li2 = s.get(Person, li.id)
         assert not li2.active  # deactivated, not deleted

@@ -36,8 +36,9 @@ def district(app):
 
 def _active(app) -> int:
     with read_session(app.engine) as s:
-        return s.execute(select(func.count()).select_from(Person)
-                         .where(Person.active.is_(True), Person.role == "officer")).scalar_one()
+        return s.execute(
+            select(func.count()).select_from(Person).where(Person.active.is_(True), Person.role == "officer")
+        ).scalar_one()
 
 
 def test_a_short_file_adds_and_updates_and_deactivates_nobody(district):
@@ -73,8 +74,9 @@ def test_replacing_a_few_needs_no_typing(district):
 def test_an_import_is_undone_person_by_person_and_audited(district):
     app, coord, units = district
     moved = [r.replace("区市场监督管理局", "河西街道") for r in rows(10)]
-    result = roster.import_roster(app, coord, csv(moved + rows(3, start=900)), "错误名册.csv", mode="replace",
-                                  confirm_deactivate=90)
+    result = roster.import_roster(
+        app, coord, csv(moved + rows(3, start=900)), "错误名册.csv", mode="replace", confirm_deactivate=90
+    )
     assert (result.added, result.changed, result.deactivated) == (3, 10, 90)
     officer = auth.login  # a deactivated officer cannot log in now
     with pytest.raises(auth.LoginFailed):

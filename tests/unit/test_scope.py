@@ -41,9 +41,13 @@ def scene(app):
 
 def test_scoped_coordinator_cannot_close_publish_regrade_or_scan_a_district_campaign(scene):
     app, _, _, scoped, *_, cid = scene
-    for call in (lambda: campaigns.close(app, scoped, cid), lambda: campaigns.close_impact(app, scoped, cid),
-                 lambda: campaigns.publish(app, scoped, cid), lambda: campaigns.regrade_campaign(app, scoped, cid),
-                 lambda: integrity.scan(app, scoped, cid)):
+    for call in (
+        lambda: campaigns.close(app, scoped, cid),
+        lambda: campaigns.close_impact(app, scoped, cid),
+        lambda: campaigns.publish(app, scoped, cid),
+        lambda: campaigns.regrade_campaign(app, scoped, cid),
+        lambda: integrity.scan(app, scoped, cid),
+    ):
         with pytest.raises(PermissionDenied):
             call()
     assert campaigns.get_campaign(app, scoped, cid).status == "published"
@@ -56,7 +60,9 @@ def test_scoped_coordinator_creates_only_campaigns_of_their_unit(scene):
     with pytest.raises(PermissionDenied):
         campaigns.create_campaign(app, scoped, CampaignInput(audience="all_valid", **base))
     with pytest.raises(PermissionDenied):
-        campaigns.create_campaign(app, scoped, CampaignInput(audience="units", audience_units=(units[0], units[2]), **base))
+        campaigns.create_campaign(
+            app, scoped, CampaignInput(audience="units", audience_units=(units[0], units[2]), **base)
+        )
     own = campaigns.create_campaign(app, scoped, CampaignInput(audience="units", audience_units=(units[2],), **base))
     assert campaigns.publish(app, scoped, own) == 1  # their own campaign: theirs to publish and close
     assert campaigns.close(app, scoped, own) == 0
@@ -92,8 +98,9 @@ def test_scoped_coordinator_zip_and_exports_hold_only_their_unit(scene):
     n, data = certificates.certificates_zip(app, scoped, cid)
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert n == 1 and len(names) == 1 and mine.name in names[0] and theirs.name not in names[0]
-    text = reports.supervision_csv(app, scoped, cid).decode("utf-8-sig") + \
-        json.dumps(reports.campaign_report(app, scoped, cid), ensure_ascii=False)
+    text = reports.supervision_csv(app, scoped, cid).decode("utf-8-sig") + json.dumps(
+        reports.campaign_report(app, scoped, cid), ensure_ascii=False
+    )
     assert theirs.name not in text and "区市场监督管理局" not in text
     with pytest.raises(PermissionDenied):
         dashboard.people(app, scoped, cid, unit_id=units[0])
@@ -101,8 +108,11 @@ def test_scoped_coordinator_zip_and_exports_hold_only_their_unit(scene):
 
 def test_scoped_coordinator_cannot_reset_unlock_or_deactivate_outside(scene):
     app, _, _, scoped, mine, theirs, _ = scene
-    for call in (lambda: auth.set_password(app, scoped, theirs.id), lambda: auth.unlock(app, scoped, theirs.id),
-                 lambda: roster.deactivate_person(app, scoped, theirs.id)):
+    for call in (
+        lambda: auth.set_password(app, scoped, theirs.id),
+        lambda: auth.unlock(app, scoped, theirs.id),
+        lambda: roster.deactivate_person(app, scoped, theirs.id),
+    ):
         with pytest.raises(PermissionDenied):
             call()
     assert auth.login(app, theirs.account, PASSWORD).token  # untouched

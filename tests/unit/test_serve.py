@@ -22,12 +22,32 @@ def free_port() -> int:
 @pytest.mark.slow
 def test_serve_seeds_prints_logins_and_answers_health(tmp_path):
     port = free_port()
-    env = {**os.environ, "DEMO_MODE": "1", "TRAINING_APP_DATA_DIR": str(tmp_path / "data"),
-           "QUESTION_BANK_DIR": str(REAL_BANK)}
+    env = {
+        **os.environ,
+        "DEMO_MODE": "1",
+        "TRAINING_APP_DATA_DIR": str(tmp_path / "data"),
+        "QUESTION_BANK_DIR": str(REAL_BANK),
+    }
     env.pop("DATABASE_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "training_app.cli", "serve", "--seed-demo", "--port", str(port),
-                             "--address", "127.0.0.1"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "training_app.cli",
+            "serve",
+            "--seed-demo",
+            "--port",
+            str(port),
+            "--address",
+            "127.0.0.1",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     try:
         deadline = time.time() + 240
         body = b""
