@@ -34,8 +34,8 @@ ROLE_LABELS: dict[str, str] = _labels(
         Role.ADMIN: "系统管理员",
     }
 )
-LEARNER_ROLES: tuple[Role, ...] = (Role.OFFICER, Role.LEADER)  # who takes exams, practises and studies
-STAFF_ROLES: tuple[Role, ...] = (Role.COORDINATOR, Role.ADMIN)  # who runs campaigns and reads the dashboard
+LEARNER_ROLES: tuple[str, ...] = (Role.OFFICER.value, Role.LEADER.value)  # who takes exams, practises and studies
+STAFF_ROLES: tuple[str, ...] = (Role.COORDINATOR.value, Role.ADMIN.value)  # who runs campaigns, reads the dashboard
 
 
 class QuestionType(StrEnum):

@@ -481,16 +481,14 @@ def set_password(
     app: App, actor: Actor, person_id: int, *, must_change: bool = True, now: datetime | None = None
 ) -> str:
     """A coordinator resets someone's password: a new random one, shown once, to be changed at next login."""
-    require(actor, "coordinator", "admin")
+    require(actor, *STAFF_ROLES)
     now = now or deadlines.utcnow()
     pw = random_password()
     with write_session(app.engine) as s:
         person = s.get(Person, person_id)
         if person is None:
             raise NotFound("人员不存在")
-        if not actor.can_see_unit(person.unit_id) or (
-            person.role in ("coordinator", "admin") and actor.role != "admin"
-        ):
+        if not actor.can_see_unit(person.unit_id) or (person.role in STAFF_ROLES and actor.role != "admin"):
             raise PermissionDenied("无权重置该账号的密码")
         person.password_hash = _hasher.hash(pw)
         person.must_change_password = must_change
@@ -504,7 +502,7 @@ def set_password(
 
 
 def unlock(app: App, actor: Actor, person_id: int, *, now: datetime | None = None) -> None:
-    require(actor, "coordinator", "admin")
+    require(actor, *STAFF_ROLES)
     with write_session(app.engine) as s:
         person = s.get(Person, person_id)
         if person is None:
@@ -578,7 +576,7 @@ def create_staff(
     must_change: bool = False,
 ) -> int:
     """Create a coordinator or admin. actor None is the CLI's first-admin path (no admin exists yet)."""
-    if role not in ("coordinator", "admin"):
+    if role not in STAFF_ROLES:
         raise ServiceError("只能创建培训管理员或系统管理员账号")
     if actor is not None:
         require(actor, "admin")

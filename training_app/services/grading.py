@@ -23,7 +23,7 @@ from ..store import exams as q
 from ..store import reviews as review_store
 from ..store.db import read_session, write_session
 from ..store.models import Answer, Assignment, Attempt, Campaign
-from ..vocab import STAFF_ROLES, FinishedBy
+from ..vocab import LEARNER_ROLES, STAFF_ROLES, FinishedBy
 from . import papers
 from .common import Actor, App, NotFound, PermissionDenied, require, row_id
 
@@ -196,7 +196,7 @@ def sync_exam_cards(app: App, actor: Actor, *, now: datetime | None = None) -> i
     """Copy the actor's wrong exam answers to the 错题本 for attempts whose review has opened (after submit,
     or after close). Submitting does it at once when the review opens then; the sweep job does it for
     reviews that open later."""
-    require(actor, "officer", "leader")
+    require(actor, *LEARNER_ROLES)
     return _sync_cards(app, actor.id, now or clock.utcnow())
 
 

@@ -12,6 +12,7 @@ from ..store import audit
 from ..store import integrity as flag_store
 from ..store.db import read_session, write_session
 from ..store.models import Assignment, Attempt, Campaign, IntegrityFlag, Person, Unit
+from ..vocab import STAFF_ROLES
 from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require
 
 KIND_LABELS = {
@@ -41,7 +42,7 @@ def _records(s, campaign_id: int) -> list[rules.AttemptRecord]:
 
 def scan(app: App, actor: Actor, campaign_id: int) -> int:
     """Compute the signals and store new flags (a dismissed flag stays dismissed). Returns flags added."""
-    require(actor, "coordinator", "admin")
+    require(actor, *STAFF_ROLES)
     cfg = app.settings
     with read_session(app.engine) as s:
         c = s.get(Campaign, campaign_id)
@@ -116,7 +117,7 @@ class FlagView:
 
 
 def flags(app: App, actor: Actor, campaign_id: int, *, include_dismissed: bool = False) -> list[FlagView]:
-    require(actor, "coordinator", "admin")
+    require(actor, *STAFF_ROLES)
     with read_session(app.engine) as s:
         rows = flag_store.flags_of_campaign(s, campaign_id, include_dismissed=include_dismissed)
         out = []
@@ -152,7 +153,7 @@ def flags(app: App, actor: Actor, campaign_id: int, *, include_dismissed: bool =
 
 
 def dismiss(app: App, actor: Actor, flag_id: int, reason: str) -> None:
-    require(actor, "coordinator", "admin")
+    require(actor, *STAFF_ROLES)
     if not reason or not reason.strip():
         raise ServiceError("请填写排除理由")
     with write_session(app.engine) as s:

@@ -12,7 +12,7 @@ from ..bank.schema import Question, article_sort_key
 from ..engine.review import review as fsrs_review
 from ..store import reviews as rs
 from ..store.db import read_session, write_session
-from ..vocab import LEARNER_ROLES
+from ..vocab import LEARNER_ROLES, STAFF_ROLES
 from .common import Actor, App, NotFound, ServiceError, require
 
 LEARNERS = LEARNER_ROLES
@@ -290,9 +290,9 @@ class StudyHours:
 
 def study_hours(app: App, actor: Actor, *, year: int | None = None, person_id: int | None = None) -> StudyHours:
     if person_id is not None and person_id != actor.id:
-        require(actor, "coordinator", "admin")
+        require(actor, *STAFF_ROLES)
     else:
-        require(actor, *LEARNERS, "coordinator", "admin")
+        require(actor, *LEARNERS, *STAFF_ROLES)
     pid = person_id or actor.id
     year = year or local_today(app).year
     with read_session(app.engine) as s:

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import case, extract, func, select, update
 from sqlmodel import Session
 
+from ..vocab import LEARNER_ROLES
 from .exams import dialect_insert
 from .models import Assignment, Attempt, Campaign, Person
 
@@ -23,7 +24,7 @@ def campaigns(session: Session, *, status: str | None = None, include_draft: boo
 
 def eligible_people(session: Session, campaign: Campaign) -> list[tuple[int, int | None]]:
     """(person id, unit id) of everyone the campaign's audience names today."""
-    q = select(Person.id, Person.unit_id).where(Person.active.is_(True), Person.role.in_(("officer", "leader")))
+    q = select(Person.id, Person.unit_id).where(Person.active.is_(True), Person.role.in_(LEARNER_ROLES))
     if campaign.audience == "leaders":
         q = q.where(Person.is_leader.is_(True))
     else:

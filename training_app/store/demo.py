@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
+from ..vocab import LEARNER_ROLES
 from .models import (
     Answer,
     Assignment,
@@ -69,7 +70,7 @@ def learner_ids(session: Session) -> list[int]:
     return list(
         session.execute(
             select(Person.id).where(
-                Person.role.in_(("officer", "leader")),
+                Person.role.in_(LEARNER_ROLES),
                 Person.active.is_(True),
                 Person.cert_status.is_distinct_from("过期"),
             )

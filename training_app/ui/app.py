@@ -17,6 +17,7 @@ import streamlit as st
 from training_app.services.common import BankError, DatabaseUnavailable
 from training_app.ui.components.common import cookie_sync, current_actor, esc, get_app, role_label
 from training_app.ui.components.nav import PAGES_DIR, page
+from training_app.vocab import LEARNER_ROLES
 
 st.set_page_config(page_title="法治培训与考试平台", page_icon="⚖️", layout="centered", initial_sidebar_state="auto")
 st.session_state["_run_id"] = uuid.uuid4().hex
@@ -72,7 +73,7 @@ else:
         page("verify", "证书查验", ":material/verified:"),
         page("logout", "退出登录", ":material/logout:"),
     ]
-    if actor.role in ("officer", "leader"):
+    if actor.role in LEARNER_ROLES:
         nav_default = page("home", "我的学习", ":material/home:", default=True)
         pages = {
             "学习与考试": [

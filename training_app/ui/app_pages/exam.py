@@ -14,8 +14,9 @@ from training_app.services import campaigns, exams
 from training_app.services.common import ServiceError
 from training_app.ui.components.common import esc, fmt_dt, fmt_duration, get_app, guard, track_time
 from training_app.ui.components.nav import goto
+from training_app.vocab import LEARNER_ROLES
 
-actor = guard("officer", "leader")
+actor = guard(*LEARNER_ROLES)
 app = get_app()
 track_time("exam")
 

@@ -5,8 +5,9 @@ import streamlit as st
 from training_app.services import campaigns, learning
 from training_app.ui.components.common import esc, fmt_dt, get_app, guard, show_flash
 from training_app.ui.components.nav import goto
+from training_app.vocab import LEARNER_ROLES
 
-actor = guard("officer", "leader")
+actor = guard(*LEARNER_ROLES)
 app = get_app()
 st.title("我的学习")
 show_flash()

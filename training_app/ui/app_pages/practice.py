@@ -6,8 +6,9 @@ from training_app.services import learning
 from training_app.services.common import ServiceError
 from training_app.ui.components.common import esc, get_app, guard, track_time
 from training_app.ui.components.quiz import run_quiz, start_quiz
+from training_app.vocab import LEARNER_ROLES
 
-actor = guard("officer", "leader")
+actor = guard(*LEARNER_ROLES)
 app = get_app()
 track_time("practice")
 st.title("练习")

@@ -9,8 +9,9 @@ from training_app.services.common import ServiceError
 from training_app.ui.components.common import esc, fmt_dt, get_app, guard
 from training_app.ui.components.nav import goto
 from training_app.ui.components.quiz import show_sources
+from training_app.vocab import LEARNER_ROLES
 
-actor = guard("officer", "leader")
+actor = guard(*LEARNER_ROLES)
 app = get_app()
 st.title("成绩与解析")
 

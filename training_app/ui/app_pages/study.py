@@ -4,8 +4,9 @@ import streamlit as st
 
 from training_app.services import learning
 from training_app.ui.components.common import esc, get_app, guard, study_heartbeat
+from training_app.vocab import LEARNER_ROLES
 
-actor = guard("officer", "leader")
+actor = guard(*LEARNER_ROLES)
 app = get_app()
 st.title("学法")
 st.caption("应知应会法律法规的重点条文。本页打开期间的阅读时间计入学时（离开本页、锁屏不计）。")

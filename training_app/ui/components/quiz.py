@@ -9,6 +9,7 @@ import streamlit as st
 from ... import qtypes
 from ...services import learning
 from ...services.common import ServiceError
+from ...vocab import LEARNER_ROLES
 from .common import esc, get_app, guard
 
 QUIZ_CSS = (
@@ -45,7 +46,7 @@ def show_option_feedback(qtype: str, options: list[str], keys: list[str], correc
 
 def run_quiz(prefix: str, mode: str) -> None:
     """Render the current question of st.session_state[prefix]['ids'] with answer -> feedback -> next."""
-    actor = guard("officer", "leader")
+    actor = guard(*LEARNER_ROLES)
     app = get_app()
     state = st.session_state[prefix]
     ids: list[str] = state["ids"]
