@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from training_app.bank import BankError, load_bank
+from training_app.bank.maintain import stamp
 from training_app.engine.paper import blueprint_issues
 from training_app.services.common import load_checked_bank
-from training_app.bank.maintain import stamp
 
 GOOD_Q = """  - id: ja-001-99
     type: single
