@@ -183,7 +183,7 @@ def test_rewriting_every_file_from_the_workbook_rebuilds_the_bank(which, tmp_pat
         text = p.read_text(encoding="utf-8")
         data = yaml.safe_load(text)
         keys = list(data)
-        assert keys[-1] == "questions" and set(keys[:-1]) <= {"law", "topic", "checked_against"}
+        assert keys[-1] == "questions" and set(keys[:-1]) <= {"law", "topic", "checked_against", "left_out"}
         order = [
             "id",
             "type",

@@ -483,6 +483,7 @@ def choose(page, picks: list[int], db, attempt_id: int) -> list[str]:
     multiple), each time waiting until the database holds the answer given so far; returns the texts chosen."""
     from playwright.sync_api import expect
 
+    expect(main(page).locator('[data-testid="stRadioOption"], [data-testid="stCheckbox"]').first).to_be_visible()
     slot = current_slot(page)
     kind, options = _options(page)
     assert options.count() >= 2, "no answer options on the exam page"
@@ -510,7 +511,7 @@ def goto_slot(page, slot: int) -> None:
 
     if current_slot(page) == slot:
         return
-    button = main(page).get_by_role("button", name=re.compile(rf"^{slot}√?★?$"))
+    button = main(page).get_by_role("radio", name=re.compile(rf"^{slot}√?★?$"))  # st.pills: one radio group
     if not button.is_visible():
         main(page).locator('[data-testid="stExpander"] summary').filter(has_text="答题卡").click()
         expect(button).to_be_visible()

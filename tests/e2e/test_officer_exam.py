@@ -239,7 +239,7 @@ def test_exam_pages_fit_a_375_pixel_phone(module_site, new_page):
 
     # The answer sheet (80 numbered buttons) opened on the phone still fits.
     main(page).locator('[data-testid="stExpander"] summary').filter(has_text="答题卡").click()
-    expect(main(page).get_by_role("button", name="1√", exact=True)).to_be_visible()
+    expect(main(page).get_by_role("radio", name="1√", exact=True)).to_be_visible()
     assert_fits_375(page)
     sheet = ARTIFACTS / "exam-answer-sheet-375.png"
     screenshot_whole(page, sheet)

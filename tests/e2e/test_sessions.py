@@ -92,7 +92,7 @@ def test_logout_and_back_in_then_reload_mid_exam_keeps_login_and_attempt(module_
 
     # A jump from the answer sheet far down the page brings the question, not the old scroll position, into view.
     main(page).locator('[data-testid="stExpander"] summary').filter(has_text="答题卡").click()
-    target = main(page).get_by_role("button", name=re.compile(r"^60√?★?$"))
+    target = main(page).get_by_role("radio", name=re.compile(r"^60√?★?$"))
     target.scroll_into_view_if_needed()
     target.click()
     expect_slot(page, 60)

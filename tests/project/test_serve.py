@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -60,6 +61,16 @@ def test_serve_seeds_prints_logins_and_answers_health(tmp_path):
                     pytest.fail("serve exited: " + proc.stdout.read())
                 time.sleep(1)
         assert body == b"ok"
+        # the app's own login-cookie route is served beside Streamlit (st.App): an unknown code is refused
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}/_app/session",
+            data=b'{"code": "nope"}',
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(req, timeout=5)
+        assert refused.value.code == 403
         assert (tmp_path / "data" / "training.db").is_file()
         logins = (tmp_path / "data" / "demo-logins.csv").read_text(encoding="utf-8-sig")
         assert "coordinator" in logins and logins.count("officer") > 476

@@ -166,23 +166,29 @@ def test_bad_responses_are_refused(app):
     exams.save_answer(app, o, aid, 1, None)  # clearing is allowed
 
 
+def _answer_wrong(app, officer, attempt_id, n):
+    """Answer the first n questions wrongly (a wrong letter, or the other truth value)."""
+    for qv in exams.attempt_view(app, officer, attempt_id).questions[:n]:
+        key = app.bank.questions[qv.qid].answer
+        wrong = {"T": "F", "F": "T"}.get(key) or ("B" if key[0] != "B" else "C")
+        exams.save_answer(app, officer, attempt_id, qv.slot, wrong)
+
+
 def test_unit_law_stats_and_review_cards(app):
     from training_app.services import learning
 
     _, _, officers, cid = district(app)
     o = officers[0]
     aid = exams.start_attempt(app, o, cid).attempt_id
-    r = exams.submit_attempt(app, o, aid)  # all blank: all wrong, but a blank is not a mistake for the 错题本
+    _answer_wrong(app, o, aid, 5)  # five wrong answers, thirteen blanks
+    r = exams.submit_attempt(app, o, aid)  # all wrong
     with read_session(app.engine) as s:
         rows = s.query(UnitLawStat).filter_by(campaign_id=cid).all()
     assert sum(r.answered for r in rows) == 18 and sum(r.credit for r in rows) == 0
-    assert r.cards_added == 0 and exams.sync_exam_cards(app, o) == 0
-    # answered and wrong: the submit itself sends them to the 错题本 (the review opens at once)
-    aid = exams.start_attempt(app, o, cid).attempt_id
-    _answer_all(app, o, aid, right=False)
-    assert exams.submit_attempt(app, o, aid).cards_added == 18
+    # the submit itself sends them to the 错题本 (the review opens at once); blanks are not mistakes
+    assert r.cards_added == 5
     assert exams.sync_exam_cards(app, o) == 0
-    assert len(learning.due_reviews(app, o)) == 18
+    assert len(learning.due_reviews(app, o)) == 5
 
 
 def test_review_after_close_hides_answers_until_then(app):
@@ -190,7 +196,7 @@ def test_review_after_close_hides_answers_until_then(app):
     cid = make_campaign(app, coordinator, review="after_close")
     o = officers[0]
     aid = exams.start_attempt(app, o, cid).attempt_id
-    _answer_all(app, o, aid, right=False)
+    _answer_wrong(app, o, aid, 18)
     assert exams.submit_attempt(app, o, aid).cards_added == 0
     view = exams.attempt_view(app, o, aid)
     assert not view.review_open and view.questions[0].correct == [] and view.questions[0].explanation == ""

@@ -149,3 +149,39 @@ def test_password_change_ends_other_logins(people):
     auth.change_password(app, phone.actor, PASSWORD, "New@Pass2026x", keep_token=phone.token)
     assert auth.resume(app, phone.token) is not None
     assert auth.resume(app, desk.token) is None
+
+
+def test_the_password_is_verified_outside_the_write_lock(sqlite_app, monkeypatch):
+    """On SQLite a write transaction holds the database's only write lock: an argon2 verify (tens of ms) inside it
+    would queue every answer being saved behind every login on exam morning. While the password is being checked,
+    another connection can still write."""
+    import sqlite3
+
+    app = sqlite_app
+    units = make_units(app)
+    officer = make_person(app, "LN00009", unit_id=units[0], name="赵六")
+    path = app.engine.url.database
+    real = auth._hasher
+    writable = []
+
+    class Probe:
+        def verify(self, h, p):
+            con = sqlite3.connect(path, timeout=0.2)
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                con.execute("ROLLBACK")
+                writable.append(True)
+            except sqlite3.OperationalError:
+                writable.append(False)
+            finally:
+                con.close()
+            return real.verify(h, p)
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    monkeypatch.setattr(auth, "_hasher", Probe())
+    assert auth.login(app, officer.account, PASSWORD, client=ClientInfo("10.0.0.1", PHONE)).token
+    with pytest.raises(auth.LoginFailed):
+        auth.login(app, officer.account, "Wrong@Pass1", client=ClientInfo("10.0.0.1", PHONE))
+    assert writable == [True, True]

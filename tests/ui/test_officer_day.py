@@ -109,8 +109,9 @@ def test_answer_sheet_states_in_words_and_another_device_is_noticed(ui_env):
     exams.set_flag(app, o, aid, 2, True)
     at = run_page(ui_env, o, "exam", attempt_id=aid, _client_id="phone-B")
     assert not at.exception
-    labels = [b.label for b in at.button]
-    assert "1√★" in labels and "2★" in labels and "3" in labels
+    (sheet,) = at.button_group  # the answer sheet is one widget (st.pills), not 80 buttons
+    assert sheet.options[:3] == ["1√★", "2★", "3"] and len(sheet.options) == 18
+    assert len(at.button) < 10
     assert "本场考试正在其他设备或浏览器窗口上作答" in texts(at)
     same = run_page(ui_env, o, "exam", attempt_id=aid, _client_id="phone-A")
     assert "其他设备" not in texts(same)
@@ -178,3 +179,15 @@ def test_reading_time_counts_only_on_the_study_page(ui_env, monkeypatch):
             .all()
         )
     assert sum(seconds) == 40  # the ten minutes away counted nothing
+
+
+def test_a_jump_from_the_answer_sheet_moves_to_the_question(ui_env):
+    app, o, cid = ui_env["app"], ui_env["officers"][3], ui_env["campaign"]
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    at = run_page(ui_env, o, "exam", attempt_id=aid)
+    assert "第 1 题" in texts(at)
+    at.button_group[0].set_value(12).run()
+    assert not at.exception
+    assert "第 12 题" in texts(at) and at.button_group[0].value == 12
+    next(b for b in at.button if b.label == "下一题 →").click().run()
+    assert "第 13 题" in texts(at) and at.button_group[0].value == 13

@@ -51,6 +51,7 @@ from .schema import LETTERS, TYPE_LABELS, Bank, BankIssue, LawEntry, article_hea
 
 SHEET = "题库"
 HELP_SHEET = "填写说明"
+LEFT_OUT_SHEET = "不出题条文"  # a law file's left_out: 文件, 条, 理由
 
 # column titles
 C_ID, C_TYPE, C_STEM, C_ANSWER, C_EXPL = "编号", "题型", "题干", "答案", "解析"
@@ -342,6 +343,16 @@ def export_xlsx(bank_dir: Path, out: Path) -> int:
         dv = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
         dv.add(f"{letter}2:{letter}{max(last, 2000)}")
         ws.add_data_validation(dv)
+
+    lo_ws = wb.create_sheet(LEFT_OUT_SHEET)
+    lo_ws.append(["文件", "条", "理由"])
+    for cell in lo_ws[1]:
+        cell.font, cell.fill = bold, fill
+    for rel, data in _read_files(root):
+        for article, reason in sorted((data.get("left_out") or {}).items(), key=lambda kv: int(kv[0])):
+            lo_ws.append([rel, int(article), _escape(str(reason))])
+    lo_ws.column_dimensions["A"].width = 60
+    lo_ws.column_dimensions["C"].width = 60
 
     help_ws = wb.create_sheet(HELP_SHEET)
     help_ws.append(["项目", "说明"])
@@ -666,8 +677,30 @@ def _group(rows, laws, index, problems) -> dict[str, _File]:
 _YAML_ONLY = ("left_out",)
 
 
-def _keep_yaml_only(data: dict, old: dict | None) -> dict:
+def _read_left_out(xlsx: Path) -> dict[str, dict[int, str]] | None:
+    """The 不出题条文 sheet as {file: {article: reason}}, or None for a workbook without it (then each file keeps
+    its own left_out)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(xlsx, read_only=True, data_only=True)
+    try:
+        if LEFT_OUT_SHEET not in wb.sheetnames:
+            return None
+        out: dict[str, dict[int, str]] = {}
+        for i, row in enumerate(wb[LEFT_OUT_SHEET].iter_rows(values_only=True)):
+            if i == 0 or not row or row[0] in (None, ""):
+                continue
+            rel, article, reason = (list(row) + [None, None, None])[:3]
+            out.setdefault(_cell_text(rel), {})[int(_cell_text(article))] = _cell_text(reason)
+        return out
+    finally:
+        wb.close()
+
+
+def _keep_yaml_only(data: dict, old: dict | None, left_out: dict[int, str] | None = None) -> dict:
     kept = {k: old[k] for k in _YAML_ONLY if old and k in old}
+    if left_out:
+        kept["left_out"] = left_out
     if not kept:
         return data
     head = {k: v for k, v in data.items() if k != "questions"}
@@ -689,6 +722,11 @@ def import_xlsx(xlsx: Path, bank_dir: Path, *, load: Callable[[Path], Bank] = lo
         raise XlsxImportError(problems)
     laws, index = _laws(root)
     files = _group(sheet.rows, laws, index, problems)
+    try:
+        sheet_left_out = _read_left_out(Path(xlsx))
+    except (ValueError, TypeError):
+        sheet_left_out = None
+        problems.append((0, f"“{LEFT_OUT_SHEET}”工作表的条号应为数字"))
     type_rows = {r for r, p in problems if p.startswith("题型应为")}
 
     # What the bank holds now, in the same shape (so that unchanged files are recognised and left alone).
@@ -720,9 +758,15 @@ def import_xlsx(xlsx: Path, bank_dir: Path, *, load: Callable[[Path], Bank] = lo
                     for r in _rows_of_file(rel, existing[rel], laws, index)
                 ]
                 old = _group([(0, r) for r in old_rows], laws, index, [])
-                if rel in old and _key(old[rel].data()) == _key(f.data()):
+                same_left_out = (
+                    sheet_left_out is None
+                    or rel not in sheet_left_out
+                    or {int(k): v for k, v in (existing[rel].get("left_out") or {}).items()} == sheet_left_out[rel]
+                )
+                if rel in old and _key(old[rel].data()) == _key(f.data()) and same_left_out:
                     continue
-            changed[rel] = _dump(_keep_yaml_only(f.data(), existing.get(rel)))
+            lo = sheet_left_out.get(rel) if sheet_left_out is not None else None
+            changed[rel] = _dump(_keep_yaml_only(f.data(), existing.get(rel), lo))
         for rel, data in existing.items():  # every question of a file moved elsewhere: keep the header only
             if rel not in files and data["questions"]:
                 changed[rel] = _dump(

@@ -188,77 +188,101 @@ def login(
     account = (account or "").strip()
     cfg = app.settings
     acct_key, pair_key, ip_key = _throttle_keys(account, client.address)
+    keys = [k for k in (acct_key, pair_key, ip_key) if k]
     where = {"address": client.address[:64], "user_agent": client.user_agent[:200]}
+
+    # 1. Read: the throttles and the account. Nothing slow happens inside a write transaction (on SQLite a
+    #    write transaction holds the database's one write lock: an argon2 verify there would queue every
+    #    officer's answer behind every login on exam morning).
+    with read_session(app.engine) as s:
+        rows = acc.throttle_rows(s, keys)
+        person = acc.person_by_account(s, account) if account else None
+        stored_hash = person.password_hash if person is not None else None
+        usable = person is not None and person.active and bool(stored_hash)
+    refusal: tuple[str, LoginFailed, dict] | None = None
+    ip_row = rows.get(ip_key) if ip_key else None
+    if ip_row is not None and ip_row.blocked_until and deadlines.as_utc(ip_row.blocked_until) > now:
+        refusal = (
+            "throttled",
+            LoginFailed(f"本设备登录失败次数过多，请 {_minutes_left(ip_row.blocked_until, now)} 分钟后再试"),
+            {"reason": "address_blocked"},
+        )
+    elif ip_row is not None and ip_row.failures >= cfg.login_ip_delay_after and ip_row.last_failure_at:
+        wait = min(60, 2 ** (ip_row.failures - cfg.login_ip_delay_after))
+        ready = deadlines.as_utc(ip_row.last_failure_at) + timedelta(seconds=wait)
+        if ready > now:
+            refusal = (
+                "throttled",
+                LoginFailed(f"登录尝试过于频繁，请 {max(1, int((ready - now).total_seconds()) + 1)} 秒后再试"),
+                {"reason": "address_delay", "wait_seconds": wait},
+            )
+    if refusal is None:  # a locked account (from this address, or everywhere): the same whether it exists or not
+        lock = max(
+            (
+                r.blocked_until
+                for r in (rows.get(acct_key), rows.get(pair_key))
+                if r is not None and r.blocked_until and deadlines.as_utc(r.blocked_until) > now
+            ),
+            default=None,
+            key=deadlines.as_utc,
+        )
+        if lock is not None:
+            refusal = ("locked", LoginFailed(LOCKED_MESSAGE.format(minutes=_minutes_left(lock, now))), {})
+
+    # 2. Verify the password outside any transaction (a dummy verify for an unknown or unusable account).
+    ok = False
+    new_hash: str | None = None
+    if refusal is None:
+        try:
+            _hasher.verify(stored_hash if usable else _DUMMY_HASH, password or "")
+            ok = usable
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+        if ok and _hasher.check_needs_rehash(stored_hash):
+            new_hash = _hasher.hash(password)
+
+    # 3. Write the outcome (committed on its own, also when the login fails).
     failure: LoginFailed | None = None
     result: LoginResult | None = None
     with write_session(app.engine) as s:
-        rows = acc.throttle_rows(s, [k for k in (acct_key, pair_key, ip_key) if k], for_update=True)
-        ip_row = rows.get(ip_key) if ip_key else None
+        person = acc.person_by_account(s, account) if account else None
 
-        def _log(outcome: str, person: Person | None = None, **detail) -> None:
+        def _log(outcome: str, who: Person | None = None, **detail) -> None:
             audit.append(
                 s,
                 "login",
-                actor_id=person.id if person else None,
+                actor_id=who.id if who else None,
                 actor=account[:64],
                 obj="account",
                 outcome=outcome,
                 detail={**where, **detail},
             )
 
-        # 1. an address that fails too often waits, then is blocked (before any password is checked)
-        if ip_row is not None and ip_row.blocked_until and deadlines.as_utc(ip_row.blocked_until) > now:
-            _log("throttled", reason="address_blocked")
-            failure = LoginFailed(f"本设备登录失败次数过多，请 {_minutes_left(ip_row.blocked_until, now)} 分钟后再试")
-        elif ip_row is not None and ip_row.failures >= cfg.login_ip_delay_after and ip_row.last_failure_at:
-            wait = min(60, 2 ** (ip_row.failures - cfg.login_ip_delay_after))
-            ready = deadlines.as_utc(ip_row.last_failure_at) + timedelta(seconds=wait)
-            if ready > now:
-                _log("throttled", reason="address_delay", wait_seconds=wait)
-                failure = LoginFailed(f"登录尝试过于频繁，请 {max(1, int((ready - now).total_seconds()) + 1)} 秒后再试")
-        # 2. a locked account (from this address, or everywhere): same message whether it exists or not
-        if failure is None:
-            lock = max(
-                (
-                    r.blocked_until
-                    for r in (rows.get(acct_key), rows.get(pair_key))
-                    if r is not None and r.blocked_until and deadlines.as_utc(r.blocked_until) > now
-                ),
-                default=None,
-                key=deadlines.as_utc,
+        if refusal is not None:
+            outcome, failure, detail = refusal
+            _log(outcome, person if outcome == "locked" else None, **detail)
+        elif not ok or person is None or not person.active or person.password_hash != stored_hash:
+            reason = "unknown" if person is None else ("inactive" if not person.active else "bad_password")
+            rows = acc.throttle_rows(s, keys, for_update=True)
+            left = _record_failure(s, cfg, rows, acct_key, pair_key, ip_key, now, account)
+            _log("fail", person if reason != "unknown" else None, reason=reason, tries_left=left)
+            failure = LoginFailed(
+                _wrong_message(left) if left else LOCKED_MESSAGE.format(minutes=cfg.lockout_base_minutes)
             )
-            if lock is not None:
-                person = acc.person_by_account(s, account) if account else None
-                _log("locked", person)
-                failure = LoginFailed(LOCKED_MESSAGE.format(minutes=_minutes_left(lock, now)))
-        if failure is None:
-            person = acc.person_by_account(s, account) if account else None
-            usable = person is not None and person.active and bool(person.password_hash)
-            try:
-                _hasher.verify(person.password_hash if usable else _DUMMY_HASH, password or "")
-                ok = usable
-            except (VerifyMismatchError, VerificationError, InvalidHashError):
-                ok = False
-            if not ok:
-                reason = "unknown" if person is None else ("inactive" if not person.active else "bad_password")
-                left = _record_failure(s, cfg, rows, acct_key, pair_key, ip_key, now, account)
-                _log("fail", person if reason != "unknown" else None, reason=reason, tries_left=left)
-                failure = LoginFailed(
-                    _wrong_message(left) if left else LOCKED_MESSAGE.format(minutes=cfg.lockout_base_minutes)
+            if left == 0:
+                lock = max(
+                    (r.blocked_until for r in rows.values() if r.kind != "ip" and r.blocked_until),
+                    default=None,
+                    key=deadlines.as_utc,
                 )
-                if left == 0:
-                    lock = max(
-                        (r.blocked_until for r in rows.values() if r.kind != "ip" and r.blocked_until),
-                        default=None,
-                        key=deadlines.as_utc,
-                    )
-                    if lock is not None:
-                        failure = LoginFailed(LOCKED_MESSAGE.format(minutes=_minutes_left(lock, now)))
-            else:
-                assert person is not None
-                result = _start_session(s, cfg, person, password, now)
-                acc.clear_throttles(s, keys=[acct_key, pair_key])
-                _log("ok", person)
+                if lock is not None:
+                    failure = LoginFailed(LOCKED_MESSAGE.format(minutes=_minutes_left(lock, now)))
+        else:
+            if new_hash is not None:
+                person.password_hash = new_hash
+            result = _start_session(s, cfg, person, now)
+            acc.clear_throttles(s, keys=[acct_key, pair_key])
+            _log("ok", person)
     if failure is not None:
         raise failure
     assert result is not None
@@ -349,9 +373,7 @@ def _record_failure(
     return left
 
 
-def _start_session(s, cfg, person: Person, password: str, now: datetime) -> LoginResult:
-    if _hasher.check_needs_rehash(person.password_hash):
-        person.password_hash = _hasher.hash(password)
+def _start_session(s, cfg, person: Person, now: datetime) -> LoginResult:
     person.last_login_at = now
     s.add(person)
     token = new_session_token()

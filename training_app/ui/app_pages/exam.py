@@ -96,10 +96,9 @@ if view.state != "in_progress":
     st.stop()
 
 cur_key = f"cur_{attempt_id}"
+sheet_key = f"sheet_{attempt_id}"
 if cur_key not in st.session_state:
     st.session_state[cur_key] = view.unanswered_slots[0] if view.unanswered_slots else 1
-cur = min(max(1, st.session_state[cur_key]), len(view.questions))
-qv = view.questions[cur - 1]
 
 
 def _message(text: str, kind: str = "error") -> None:
@@ -145,37 +144,47 @@ def on_flag(slot: int, key: str) -> None:
 
 def go(slot: int) -> None:
     st.session_state[cur_key] = slot
+    st.session_state[sheet_key] = slot
     st.session_state["_q_shown_at"] = time.monotonic()
     st.session_state["_scroll_to_question"] = st.session_state.get("_scroll_to_question", 0) + 1
 
 
-# --- header: title, countdown, progress (kept in sight while scrolling) -----------------------------
+def on_sheet() -> None:
+    picked = st.session_state.get(sheet_key)
+    if picked is None:  # a tap on the current number deselects it: stay where we are
+        st.session_state[sheet_key] = st.session_state[cur_key]
+        return
+    go(int(picked))
+
+
+# --- header: title and countdown (drawn once per page load; the countdown runs in the browser) -----
 st.html(
-    "<style>.st-key-exam_header{position:sticky;top:2.75rem;z-index:990;background:var(--background-color,#fff);"
-    "padding:.25rem 0 .1rem;border-bottom:1px solid #e5e7eb}"
-    ".st-key-exam_header iframe{margin:0}.st-key-question{scroll-margin-top:6.5rem}"
+    "<style>.st-key-exam_header{position:sticky;top:2.75rem;z-index:991;background:var(--background-color,#fff);"
+    "padding:.2rem 0 0}.st-key-exam_header iframe{margin:0}"
+    ".st-key-exam_progress{position:sticky;top:4.6rem;z-index:990;background:var(--background-color,#fff);"
+    "padding:0 0 .2rem;border-bottom:1px solid #e5e7eb}"
+    ".st-key-question{scroll-margin-top:7rem}"
     ".st-key-question label p,.st-key-question [data-testid=stMarkdownContainer] p{font-size:1rem}"
     "</style>"
 )  # our own constant CSS: no user or bank text
 st.subheader(esc(view.campaign_title))
 deadline_local = fmt_dt(view.deadline_at, with_seconds=True)
-st.caption(f"第 {view.number} 次作答　截止 {deadline_local}　已答 {view.answered}/{len(view.questions)}")
+st.caption(f"第 {view.number} 次作答　截止 {deadline_local}")
 with st.container(key="exam_header"):
     st.iframe(
-        f"""<div style="display:flex;justify-content:space-between;font:600 17px sans-serif">
-<span id="cd" style="color:#b42318"></span><span style="color:#1f2937">已答 {view.answered}/{len(view.questions)}</span></div>
+        f"""<div id="cd" style="font:600 17px sans-serif;color:#b42318"></div>
 <script>
 const end = Date.now() + {view.seconds_left} * 1000;
 function tick() {{
   const s = Math.max(0, Math.round((end - Date.now()) / 1000));
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
   document.getElementById('cd').textContent = s > 0
-    ? '剩余 ' + (h ? h + ':' : '') + String(m).padStart(2, '0') + ':' + String(r).padStart(2, '0')
+    ? '剩余时间 ' + (h ? h + ':' : '') + String(m).padStart(2, '0') + ':' + String(r).padStart(2, '0')
     : '时间已到，按已保存的答案评分';
 }}
 tick(); setInterval(tick, 1000);
 </script>""",
-        height=30,
+        height=28,
     )  # numbers only, made here: no user or bank text goes into this frame
 
 
@@ -187,84 +196,101 @@ def deadline_watch(deadline: datetime) -> None:
 
 deadline_watch(view.deadline_at)
 
-msg = st.session_state.pop("_exam_msg", None)
-if msg:
-    getattr(st, msg[0])(esc(msg[1]))
-if view.answered_elsewhere(st.session_state.get("_client_id"), clock.utcnow()):
-    st.warning(
-        "本场考试正在其他设备或浏览器窗口上作答（最近的答案来自那里）。两处的答案都会保存，以最后一次选择为准；"
-        "请只在一处作答。"
-    )
 
-# --- the question ----------------------------------------------------------------------------------
-st.session_state.setdefault("_q_shown_at", time.monotonic())
-with st.container(border=True, key="question"):
-    st.markdown(f"**第 {qv.slot} 题**　{qv.type_label}（{qv.points:g} 分）")
-    st.markdown(esc(qv.stem))
-    spec_order = exams.slot_order(app, attempt_id, qv.slot)
-    key = f"q_{attempt_id}_{qv.slot}"
-    if qv.type != "multiple":
-        labels = [qtypes.option_label(qv.type, i, o) for i, o in enumerate(qv.options)]
-        st.radio(
-            "请选择一个答案",
-            list(range(len(labels))),
-            format_func=lambda i: esc(labels[i]),
-            index=qv.chosen[0] if qv.chosen else None,
-            key=key,
-            label_visibility="collapsed",
-            on_change=on_single,
-            args=(qv.slot, key, spec_order, qv.type),
+@st.fragment
+def exam_body() -> None:
+    """The question, the moves and the answer sheet: an answer or a move reruns only this fragment (not the title,
+    the countdown or the submit area), and the answer sheet is one widget, not 80 buttons."""
+    fresh = exams.attempt_view(app, actor, attempt_id)
+    if fresh.state != "in_progress" or fresh.seconds_left <= 0:
+        st.rerun(scope="app")  # handed in elsewhere, or time is up: the whole page shows the result
+    total = len(fresh.questions)
+    cur = min(max(1, st.session_state[cur_key]), total)
+    qv = fresh.questions[cur - 1]
+    with st.container(key="exam_progress"):
+        st.markdown(
+            f"**已答 {fresh.answered}/{total}**　第 {cur} 题　未答 {len(fresh.unanswered_slots)}　"
+            f"标记 {len(fresh.flagged_slots)}"
         )
-    else:
-        st.caption("多选题：请选择所有正确的答案")
-        for i, o in enumerate(qv.options):
-            st.checkbox(
-                esc(qtypes.option_label(qv.type, i, o)),
-                value=i in qv.chosen,
-                key=f"{key}_{i}",
-                on_change=on_multi,
-                args=(qv.slot, key, len(qv.options), spec_order),
+    msg = st.session_state.pop("_exam_msg", None)
+    if msg:
+        getattr(st, msg[0])(esc(msg[1]))
+    if fresh.answered_elsewhere(st.session_state.get("_client_id"), clock.utcnow()):
+        st.warning(
+            "本场考试正在其他设备或浏览器窗口上作答（最近的答案来自那里）。两处的答案都会保存，以最后一次选择为准；"
+            "请只在一处作答。"
+        )
+
+    st.session_state.setdefault("_q_shown_at", time.monotonic())
+    with st.container(border=True, key="question"):
+        st.markdown(f"**第 {qv.slot} 题**　{qv.type_label}（{qv.points:g} 分）")
+        st.markdown(esc(qv.stem))
+        spec_order = exams.slot_order(app, attempt_id, qv.slot)
+        key = f"q_{attempt_id}_{qv.slot}"
+        if qv.type != "multiple":
+            labels = [qtypes.option_label(qv.type, i, o) for i, o in enumerate(qv.options)]
+            st.radio(
+                "请选择一个答案",
+                list(range(len(labels))),
+                format_func=lambda i: esc(labels[i]),
+                index=qv.chosen[0] if qv.chosen else None,
+                key=key,
+                label_visibility="collapsed",
+                on_change=on_single,
+                args=(qv.slot, key, spec_order, qv.type),
             )
-    st.toggle(
-        "★ 标记本题，稍后检查",
-        value=qv.flagged,
-        key=f"flag_{attempt_id}_{qv.slot}",
-        on_change=on_flag,
-        args=(qv.slot, f"flag_{attempt_id}_{qv.slot}"),
-    )
+        else:
+            st.caption("多选题：请选择所有正确的答案")
+            for i, o in enumerate(qv.options):
+                st.checkbox(
+                    esc(qtypes.option_label(qv.type, i, o)),
+                    value=i in qv.chosen,
+                    key=f"{key}_{i}",
+                    on_change=on_multi,
+                    args=(qv.slot, key, len(qv.options), spec_order),
+                )
+        st.toggle(
+            "★ 标记本题，稍后检查",
+            value=qv.flagged,
+            key=f"flag_{attempt_id}_{qv.slot}",
+            on_change=on_flag,
+            args=(qv.slot, f"flag_{attempt_id}_{qv.slot}"),
+        )
 
-c1, c2 = st.columns(2)
-c1.button("← 上一题", disabled=cur <= 1, width="stretch", on_click=go, args=(cur - 1,))
-c2.button(
-    "下一题 →", disabled=cur >= len(view.questions), width="stretch", on_click=go, args=(cur + 1,), type="primary"
-)
+    c1, c2 = st.columns(2)
+    c1.button("← 上一题", disabled=cur <= 1, width="stretch", on_click=go, args=(cur - 1,))
+    c2.button("下一题 →", disabled=cur >= total, width="stretch", on_click=go, args=(cur + 1,), type="primary")
 
-# --- answer sheet --------------------------------------------------------------------------------
-with st.expander(
-    f"答题卡（已答 {view.answered}，未答 {len(view.unanswered_slots)}，标记 {len(view.flagged_slots)}）", expanded=False
-):
-    st.caption("题号后 √ = 已答，★ = 已标记待检查，无符号 = 未答；当前题为红色。点题号跳转。")
-    with st.container(horizontal=True):  # wraps on a phone instead of stacking 80 full-width buttons
-        for q in view.questions:
-            mark = ("√" if q.chosen else "") + ("★" if q.flagged else "")
-            st.button(
-                f"{q.slot}{mark}",
-                key=f"sheet_{attempt_id}_{q.slot}",
-                on_click=go,
-                args=(q.slot,),
-                type="primary" if q.slot == cur else "secondary",
-                help=("已答" if q.chosen else "未答") + ("，已标记" if q.flagged else ""),
-            )
+    # The answer sheet: one widget (st.pills) whose options carry each question's state in words.
+    marks = {q.slot: ("√" if q.chosen else "") + ("★" if q.flagged else "") for q in fresh.questions}
+    st.session_state[sheet_key] = cur
+    with st.expander(
+        f"答题卡（已答 {fresh.answered}，未答 {len(fresh.unanswered_slots)}，标记 {len(fresh.flagged_slots)}）",
+        expanded=False,
+    ):
+        st.caption("题号后 √ = 已答，★ = 已标记待检查，无符号 = 未答；当前题为选中状态。点题号跳转。")
+        st.pills(
+            "答题卡",
+            list(range(1, total + 1)),
+            format_func=lambda s: f"{s}{marks[s]}",
+            selection_mode="single",
+            key=sheet_key,
+            on_change=on_sheet,
+            label_visibility="collapsed",
+        )
 
-if st.session_state.get("_scroll_to_question"):
-    # after 下一题 / 上一题 / a jump from the sheet, bring the question (not the old scroll position) into view
-    st.iframe(
-        f"""<script>/* move {st.session_state["_scroll_to_question"]} */
+    if st.session_state.get("_scroll_to_question"):
+        # after 下一题 / 上一题 / a jump from the sheet, bring the question (not the old scroll position) into view
+        st.iframe(
+            f"""<script>/* move {st.session_state["_scroll_to_question"]} */
 const el = window.parent.document.querySelector('.st-key-question');
 if (el) el.scrollIntoView({{block: 'start'}});
 </script>""",
-        height=1,
-    )
+            height=1,
+        )
+
+
+exam_body()
 
 
 @st.dialog("确认交卷")

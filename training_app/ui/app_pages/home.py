@@ -41,7 +41,7 @@ for e in exams:
         if e.passed:
             headline = "已合格"
         elif e.open_attempt_id:
-            headline = "作答中"
+            headline = e.status  # 进行中
         elif e.failed:
             headline = "未合格"
         else:

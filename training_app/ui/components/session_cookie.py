@@ -68,21 +68,22 @@ def clear(response: Response, *, secure: bool) -> None:
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict", secure=secure)
 
 
+CLOSE_PHONE_MENU = (
+    "const d = window.parent.document, bar = d.querySelector('[data-testid=stSidebar]');"
+    "if (bar && bar.getAttribute('data-collapsed') === 'false' && window.parent.innerWidth < 640) {"
+    " const b = d.querySelector('[data-testid=stSidebarCollapseButton] button'); if (b) b.click(); }"
+)
+
+
 def setter_html(code: str | None) -> str:
-    """A tiny page (run in a same-origin component frame) that posts the code, or deletes the cookie."""
+    """A tiny page (run in a same-origin frame) that posts the code, or deletes the cookie. On a phone it also
+    closes the menu: a login or logout chosen while it was open would otherwise leave it over the page."""
     if code is None:
-        # logged out: delete the cookie, and on a phone close the menu the officer chose 退出登录 in (it would
-        # otherwise stay open over the login form)
-        call = (
-            f"fetch({json.dumps(ROUTE)}, {{method: 'DELETE', credentials: 'same-origin'}});"
-            "const d = window.parent.document, bar = d.querySelector('[data-testid=stSidebar]');"
-            "if (bar && bar.getAttribute('data-collapsed') === 'false' && window.parent.innerWidth < 640) {"
-            " const b = d.querySelector('[data-testid=stSidebarCollapseButton] button'); if (b) b.click(); }"
-        )
+        call = f"fetch({json.dumps(ROUTE)}, {{method: 'DELETE', credentials: 'same-origin'}})"
     else:
         body = json.dumps(json.dumps({"code": code}))
         call = (
             f"fetch({json.dumps(ROUTE)}, {{method: 'POST', credentials: 'same-origin', "
             f"headers: {{'Content-Type': 'application/json'}}, body: {body}}})"
         )
-    return f"<script>{call};</script>"
+    return f"<script>{call};{CLOSE_PHONE_MENU}</script>"
