@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Make .venv and install the project (and, with --test, what the tests need that the machine lacks).
-# Runs on a fresh Debian machine with only Python 3.11+ and root; idempotent.
+# Make .venv and install the project. With --test: the test extras and the system packages the whole suite
+# needs that the machine lacks (apt); with --test-python: the test extras only (no apt, no root).
+# Runs on a fresh Debian machine with only Python 3.11+ (and root for --test); idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 WITH_TEST=0
-[ "${1:-}" = "--test" ] && WITH_TEST=1
+SYSTEM_PACKAGES=0
+case "${1:-}" in
+  --test) WITH_TEST=1; SYSTEM_PACKAGES=1 ;;
+  --test-python) WITH_TEST=1 ;;
+esac
 
 apt_install() {
   if [ "$(id -u)" != "0" ]; then
@@ -41,7 +46,7 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-if [ "$WITH_TEST" = 1 ]; then
+if [ "$SYSTEM_PACKAGES" = 1 ]; then
   need=()
   [ -x /usr/bin/chromium ] || need+=(chromium)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)

@@ -35,13 +35,16 @@ def write_small_bank(root: Path, per_law: int = 12) -> Path:
     (root / "laws").mkdir(parents=True, exist_ok=True)
     (root / "blueprints").mkdir(exist_ok=True)
     (root / "must_know.yaml").write_text(MUST_KNOW, encoding="utf-8")
-    titles = {"law_a": ("中华人民共和国甲法", "ja", "2020 修订"), "law_b": ("乙条例", "yb", "2021 公布"),
-              "law_c": ("丙规定", "bc", "2022 印发")}
+    titles = {
+        "law_a": ("中华人民共和国甲法", "ja", "2020 修订"),
+        "law_b": ("乙条例", "yb", "2021 公布"),
+        "law_c": ("丙规定", "bc", "2022 印发"),
+    }
     for slug, (title, prefix, version) in titles.items():
         lines = [f"law: {slug}", f"checked_against: '{version}'", "questions:"]
         n = 0
         for qtype in ("single", "multiple", "judge"):
-            for i in range(per_law):
+            for _ in range(per_law):
                 n += 1
                 qid = f"{prefix}-{n:03d}-01"
                 lines.append(f"  - id: {qid}")
@@ -68,12 +71,16 @@ def write_small_bank(root: Path, per_law: int = 12) -> Path:
         "  - {type: single, count: 5, laws: [law_a], difficulty: {1: 1, 2: 2, 3: 2}}\n"
         "  - {type: single, count: 3, laws: [law_b]}\n"
         "  - {type: multiple, count: 4}\n"
-        "  - {type: judge, count: 6}\n", encoding="utf-8")
+        "  - {type: judge, count: 6}\n",
+        encoding="utf-8",
+    )
     (root / "blueprints" / "leaders_quiz.yaml").write_text(
         "title: 领导干部测试\naudience: leaders\ntime_limit_minutes: 20\npass_mark: 60\n"
         "points: {single: 10, multiple: 10, judge: 10}\nsections:\n"
         "  - {type: single, count: 4, audience: [leaders, all]}\n"
-        "  - {type: judge, count: 6, audience: [leaders, all]}\n", encoding="utf-8")
+        "  - {type: judge, count: 6, audience: [leaders, all]}\n",
+        encoding="utf-8",
+    )
     return root
 
 
@@ -98,6 +105,7 @@ def real_bank():
 
 # --- databases -----------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def pg_cluster():
     from tests.support.pg import PgCluster, pg_bin_dir
@@ -116,8 +124,7 @@ def pg_cluster():
 def _settings(url: str, bank_dir: Path, tmp: Path, **extra):
     from training_app.config import load_settings
 
-    env = {"DATABASE_URL": url, "QUESTION_BANK_DIR": str(bank_dir), "DEMO_MODE": "1",
-           "TRAINING_APP_DATA_DIR": str(tmp)}
+    env = {"DATABASE_URL": url, "QUESTION_BANK_DIR": str(bank_dir), "DEMO_MODE": "1", "TRAINING_APP_DATA_DIR": str(tmp)}
     env.update({k: str(v) for k, v in extra.items()})
     return load_settings(env=env, cwd=tmp)
 

@@ -25,7 +25,7 @@ def _die(msg: str, code: int = 1) -> int:
 
 
 def _engine(settings):
-    from .store.db import DatabaseUnavailable, check_connection, get_engine
+    from .store.db import check_connection, get_engine
 
     engine = get_engine(settings.database_url)
     check_connection(engine)
@@ -33,9 +33,9 @@ def _engine(settings):
 
 
 def _bank(settings, path: str | None = None):
-    from .bank import load_bank
+    from .services.common import load_checked_bank
 
-    return load_bank(Path(path) if path else settings.question_bank_dir)
+    return load_checked_bank(Path(path) if path else settings.question_bank_dir)
 
 
 def _app(settings, *, migrate: bool = False):
@@ -51,6 +51,7 @@ def _app(settings, *, migrate: bool = False):
 
 
 # --- commands ------------------------------------------------------------------------------------
+
 
 def cmd_db_upgrade(args, settings) -> int:
     from .store.migrate import current_revision, upgrade
@@ -72,8 +73,10 @@ def cmd_bank_check(args, settings) -> int:
         print(f"题库检查未通过：{len(exc.issues)} 个问题（{path}）", file=sys.stderr)
         return 1
     review = sum(1 for q in bank.questions.values() if q.needs_review)
-    print(f"题库检查通过：{len(bank.questions)} 道题，{len(bank.laws)} 部法律法规，{len(bank.blueprints)} 个组卷方案"
-          + (f"；{review} 道题因法律修订待复核" if review else ""))
+    print(
+        f"题库检查通过：{len(bank.questions)} 道题，{len(bank.laws)} 部法律法规，{len(bank.blueprints)} 个组卷方案"
+        + (f"；{review} 道题因法律修订待复核" if review else "")
+    )
     return 0
 
 
@@ -127,9 +130,12 @@ def cmd_bank_export(args, settings) -> int:
 
 def cmd_bank_import(args, settings) -> int:
     from .bank.xlsx import XlsxImportError, import_xlsx
+    from .services.common import load_checked_bank
 
     try:
-        n = import_xlsx(Path(args.file), Path(args.dir) if args.dir else settings.question_bank_dir)
+        n = import_xlsx(
+            Path(args.file), Path(args.dir) if args.dir else settings.question_bank_dir, load=load_checked_bank
+        )
     except XlsxImportError as exc:
         print(exc.report())
         print(f"导入未进行：{len(exc.problems)} 行有问题，题库未改动", file=sys.stderr)
@@ -142,7 +148,9 @@ def cmd_seed_demo(args, settings) -> int:
     from .services import demo
 
     if not settings.demo_mode:
-        raise ConfigError("演示数据只能在演示环境中生成（设置 DEMO_MODE=1）；正式部署请用 create-admin 创建管理员并导入名册")
+        raise ConfigError(
+            "演示数据只能在演示环境中生成（设置 DEMO_MODE=1）；正式部署请用 create-admin 创建管理员并导入名册"
+        )
     app = _app(settings, migrate=True)
     if demo.is_seeded(app):
         if not args.reset:
@@ -154,16 +162,18 @@ def cmd_seed_demo(args, settings) -> int:
         demo.write_credentials(args.credentials_out, logins)
         print(f"演示账号和密码已写入 {args.credentials_out}")
     officers = sum(1 for x in logins if x.role == "officer")
-    print(f"演示数据已生成：{officers} 名执法人员账号（含过期/注销证件），{sum(1 for x in logins if x.role == 'leader')} 名领导干部")
+    print(
+        f"演示数据已生成：{officers} 名执法人员账号（含过期/注销证件），{sum(1 for x in logins if x.role == 'leader')} 名领导干部"
+    )
     return 0
 
 
 def cmd_sweep(args, settings) -> int:
-    from .services.campaigns import sweep
+    from .services.jobs import sweep
 
     app = _app(settings)
-    n = sweep(app, None, campaign_id=args.campaign)
-    print(f"已关闭并评分 {n} 份超时答卷")
+    r = sweep(app, campaign_id=args.campaign)
+    print(f"已关闭并评分 {r.closed} 份超时答卷；{r.cards} 道错题加入错题本")
     return 0
 
 
@@ -243,16 +253,38 @@ def cmd_bench(args, settings) -> int:
         from benchmarks.run import main as bench_main
     except ImportError:
         return _die("benchmarks/ 不在此安装中；请在源码目录中运行 `training-app bench`")
-    argv = ["--scale", args.scale] + (["--json"] if args.json else []) + (["--database-url", args.database_url] if args.database_url else [])
+    argv = (
+        ["--scale", args.scale]
+        + (["--json"] if args.json else [])
+        + (["--database-url", args.database_url] if args.database_url else [])
+    )
     return bench_main(argv)
 
 
 # The production-safe options of .streamlit/config.toml, passed explicitly so that `serve` behaves the same
 # from any working directory (Streamlit reads config.toml from the current directory only).
-SERVER_FLAGS = ("--server.headless", "true", "--server.enableXsrfProtection", "true", "--server.maxUploadSize", "5",
-                "--server.runOnSave", "false", "--server.fileWatcherType", "none", "--client.showErrorDetails", "none",
-                "--client.toolbarMode", "minimal", "--browser.gatherUsageStats", "false", "--theme.base", "light",
-                "--theme.primaryColor", "#b42318")
+SERVER_FLAGS = (
+    "--server.headless",
+    "true",
+    "--server.enableXsrfProtection",
+    "true",
+    "--server.maxUploadSize",
+    "5",
+    "--server.runOnSave",
+    "false",
+    "--server.fileWatcherType",
+    "none",
+    "--client.showErrorDetails",
+    "none",
+    "--client.toolbarMode",
+    "minimal",
+    "--browser.gatherUsageStats",
+    "false",
+    "--theme.base",
+    "light",
+    "--theme.primaryColor",
+    "#b42318",
+)
 
 
 def transport_warning(settings) -> str | None:
@@ -261,8 +293,10 @@ def transport_warning(settings) -> str | None:
         return None
     url = settings.public_base_url.strip().lower()
     if not url.startswith("https://"):
-        return ("警告：PUBLIC_BASE_URL 未设置为 https:// 地址。生产环境必须经 HTTPS 访问（见 deploy/nginx.conf），"
-                "否则密码和登录凭据会以明文在网络上传输，会话 Cookie 也不会带 Secure 标志。")
+        return (
+            "警告：PUBLIC_BASE_URL 未设置为 https:// 地址。生产环境必须经 HTTPS 访问（见 deploy/nginx.conf），"
+            "否则密码和登录凭据会以明文在网络上传输，会话 Cookie 也不会带 Secure 标志。"
+        )
     return None
 
 
@@ -284,8 +318,18 @@ def cmd_serve(args, settings) -> int:
             print(f"演示数据已生成，全部账号和密码见 {out}")
         print_demo_logins(settings.data_dir / "demo-logins.csv")
     entry = Path(__file__).resolve().parent / "ui" / "asgi.py"  # st.App around ui/app.py (session cookie route)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(args.port),
-           "--server.address", args.address, *SERVER_FLAGS]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(entry),
+        "--server.port",
+        str(args.port),
+        "--server.address",
+        args.address,
+        *SERVER_FLAGS,
+    ]
     print(f"正在启动：http://{'localhost' if args.address in ('0.0.0.0', '127.0.0.1') else args.address}:{args.port}")
     try:
         return subprocess.call(cmd)
@@ -303,7 +347,7 @@ def print_demo_logins(path: Path) -> None:
     picks = [r for r in rows if r["角色"] in ("admin", "coordinator")]
     picks += [r for r in rows if r["角色"] == "leader"][:1]
     picks += [r for r in rows if r["角色"] == "officer"][:2]
-    print("演示账号（全部见 %s）：" % path)
+    print(f"演示账号（全部见 {path}）：")
     for r in picks:
         print(f"  {r['角色']:<12} 账号 {r['账号']:<14} 密码 {r['密码']}  {r['姓名']} {r['单位']}")
 
@@ -326,8 +370,11 @@ def build_parser() -> argparse.ArgumentParser:
     b = bank.add_parser("check", help="validate the bank: every problem as file:line: id: reason")
     b.add_argument("dir", nargs="?")
     b.set_defaults(func=cmd_bank_check)
-    b = bank.add_parser("stats", help="questions per law, topic, type and difficulty, article coverage of the core "
-                                   "texts and paper overlap, against the targets")
+    b = bank.add_parser(
+        "stats",
+        help="questions per law, topic, type and difficulty, article coverage of the core "
+        "texts and paper overlap, against the targets",
+    )
     b.add_argument("dir", nargs="?")
     b.add_argument("--json", action="store_true")
     b.add_argument("--strict", action="store_true", help="exit 1 when a target is not met")
@@ -352,7 +399,11 @@ def build_parser() -> argparse.ArgumentParser:
     sd.add_argument("--reset", action="store_true", help="delete everything and seed again")
     sd.set_defaults(func=cmd_seed_demo)
 
-    sw = sub.add_parser("sweep", help="close and grade attempts past their deadline")
+    sw = sub.add_parser(
+        "sweep",
+        help="close and grade attempts past their deadline; send wrong answers of reviews "
+        "opened since to the 错题本 (the server also does this every minute)",
+    )
     sw.add_argument("--campaign", type=int)
     sw.set_defaults(func=cmd_sweep)
 
@@ -389,8 +440,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     from .bank import BankError
     from .services.common import ServiceError
     from .store.db import DatabaseUnavailable

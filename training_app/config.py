@@ -107,7 +107,11 @@ class Settings:
         """Refuse a placeholder secret outside demo mode."""
         if self.demo_mode:
             return
-        if self.app_secret.strip().lower() in PLACEHOLDER_SECRETS or self.app_secret == DEMO_SECRET or len(self.app_secret) < 16:
+        if (
+            self.app_secret.strip().lower() in PLACEHOLDER_SECRETS
+            or self.app_secret == DEMO_SECRET
+            or len(self.app_secret) < 16
+        ):
             raise ConfigError(
                 "APP_SECRET is missing or a placeholder. Set APP_SECRET (at least 16 random characters, "
                 "e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`) in the environment "

@@ -16,7 +16,16 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.support import (
-    ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, PASSWORD, PHONE, TIMEOUT_MS, Db, Site, read_logins, run_cli,
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    PHONE,
+    TIMEOUT_MS,
+    Db,
+    Site,
+    read_logins,
+    run_cli,
 )
 
 
@@ -28,6 +37,7 @@ def pytest_runtest_makereport(item, call):
 
 
 # --- the browser ------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def browser():
@@ -83,6 +93,7 @@ def _fresh_failure_artifacts():
 
 
 # --- seeded databases -----------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:

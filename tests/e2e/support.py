@@ -29,8 +29,15 @@ APP_FILE = REPO / "training_app" / "ui" / "asgi.py"
 BANK_DIR = REPO / "question_bank"
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PASSWORD = "Demo@Pass2026"
 OFFICER_BLUEPRINT = "annual_officer_exam"
 PHONE = {"width": 375, "height": 812}
@@ -46,6 +53,7 @@ def free_port() -> int:
 
 # --- the command line and the server -----------------------------------------------------------------
 
+
 def app_env(database_url: str, data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"DATABASE_URL": database_url, "QUESTION_BANK_DIR": str(BANK_DIR), "DEMO_MODE": "1",
@@ -59,10 +67,14 @@ def app_env(database_url: str, data_dir: Path) -> dict[str, str]:
 def run_cli(args: list[str], database_url: str, data_dir: Path) -> str:
     """`training-app ARGS` as a subprocess (the installed console script next to this interpreter)."""
     script = Path(sys.executable).with_name("training-app")
-    cmd = [str(script)] if script.exists() else \
-        [sys.executable, "-c", "import sys; from training_app.cli import main; sys.exit(main())"]
-    proc = subprocess.run([*cmd, *args], cwd=data_dir, env=app_env(database_url, data_dir), capture_output=True,
-                          text=True, timeout=300)
+    cmd = (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-c", "import sys; from training_app.cli import main; sys.exit(main())"]
+    )
+    proc = subprocess.run(
+        [*cmd, *args], cwd=data_dir, env=app_env(database_url, data_dir), capture_output=True, text=True, timeout=300
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"training-app {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
     return proc.stdout
@@ -90,17 +102,35 @@ class StreamlitServer:
         except (urllib.error.URLError, OSError):
             return None
 
-    def start(self, timeout: float = 90) -> "StreamlitServer":
+    def start(self, timeout: float = 90) -> StreamlitServer:
         assert self.proc is None or self.proc.poll() is not None, "already running"
-        cmd = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.port", str(self.port),
-               "--server.address", "127.0.0.1", "--server.headless", "true"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(APP_FILE),
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ]
         deadline = time.monotonic() + timeout
         while True:
             with open(self.log_path, "ab") as log:
                 log.write(f"\n=== start {time.strftime('%H:%M:%S')} ===\n".encode())
                 log.flush()
-                self.proc = subprocess.Popen(cmd, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL, start_new_session=True)
+                self.proc = subprocess.Popen(
+                    cmd,
+                    cwd=REPO,
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
             while time.monotonic() < deadline:
                 if self.health() == "ok":
                     return self
@@ -141,7 +171,7 @@ class StreamlitServer:
             self.proc.wait(timeout=30)
         self._signal_group(signal.SIGKILL)
 
-    def restart(self) -> "StreamlitServer":
+    def restart(self) -> StreamlitServer:
         self.stop()
         return self.start()
 
@@ -153,6 +183,7 @@ class StreamlitServer:
 
 
 # --- the database behind the server --------------------------------------------------------------------
+
 
 class Db:
     """Read-only checks straight on the database file / server the app uses (no connection kept open)."""
@@ -177,19 +208,30 @@ class Db:
         rows = self.rows(
             "SELECT p.account FROM person p JOIN assignment a ON a.person_id = p.id "
             "WHERE a.campaign_id = :cid AND p.role = 'officer' AND p.cert_status = '有效' AND p.active "
-            "AND a.attempts_started = 0 ORDER BY p.account", cid=self.officer_campaign())
+            "AND a.attempts_started = 0 ORDER BY p.account",
+            cid=self.officer_campaign(),
+        )
         wanted = set(accounts)
         return [r["account"] for r in rows if r["account"] in wanted]
 
     def attempts(self, account: str) -> list[dict]:
-        return [dict(r) for r in self.rows(
-            "SELECT t.* FROM attempt t JOIN person p ON p.id = t.person_id WHERE p.account = :acct ORDER BY t.id",
-            acct=account)]
+        return [
+            dict(r)
+            for r in self.rows(
+                "SELECT t.* FROM attempt t JOIN person p ON p.id = t.person_id WHERE p.account = :acct ORDER BY t.id",
+                acct=account,
+            )
+        ]
 
     def assignment(self, account: str) -> dict:
-        return dict(self.rows(
-            "SELECT a.* FROM assignment a JOIN person p ON p.id = a.person_id "
-            "WHERE p.account = :acct AND a.campaign_id = :cid", acct=account, cid=self.officer_campaign())[0])
+        return dict(
+            self.rows(
+                "SELECT a.* FROM assignment a JOIN person p ON p.id = a.person_id "
+                "WHERE p.account = :acct AND a.campaign_id = :cid",
+                acct=account,
+                cid=self.officer_campaign(),
+            )[0]
+        )
 
     def answers(self, attempt_id: int) -> dict[int, dict]:
         return {r["slot"]: dict(r) for r in self.rows("SELECT * FROM answer WHERE attempt_id = :a", a=attempt_id)}
@@ -201,8 +243,13 @@ class Db:
         return int(items), int(laws)
 
     def completed(self, campaign_id: int) -> int:
-        return int(self.scalar("SELECT COUNT(DISTINCT t.assignment_id) FROM attempt t "
-                               "WHERE t.campaign_id = :c AND t.state = 'finished'", c=campaign_id))
+        return int(
+            self.scalar(
+                "SELECT COUNT(DISTINCT t.assignment_id) FROM attempt t "
+                "WHERE t.campaign_id = :c AND t.state = 'finished'",
+                c=campaign_id,
+            )
+        )
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -450,8 +497,7 @@ def choose(page, picks: list[int], db, attempt_id: int) -> list[str]:
 def chosen(page) -> list[str]:
     """The option texts shown as chosen on the current question."""
     _, options = _options(page)
-    return [option_text(options.nth(i)) for i in range(options.count())
-            if options.nth(i).locator("input").is_checked()]
+    return [option_text(options.nth(i)) for i in range(options.count()) if options.nth(i).locator("input").is_checked()]
 
 
 def goto_slot(page, slot: int) -> None:
@@ -494,8 +540,11 @@ def submit(page) -> float:
 
 def metric_value(page, label: str):
     """The value element of the st.metric with exactly this label."""
-    box = main(page).locator('[data-testid="stMetric"]').filter(
-        has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")))
+    box = (
+        main(page)
+        .locator('[data-testid="stMetric"]')
+        .filter(has=page.locator('[data-testid="stMetricLabel"]', has_text=re.compile(rf"^\s*{re.escape(label)}\s*$")))
+    )
     return box.locator('[data-testid="stMetricValue"]')
 
 

@@ -9,9 +9,28 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.support import (
-    DEADLINE_RE, DESKTOP, PHONE, SCORE_RE, canonical, choose, expect_answered, expect_slot,
-    expected_percent, login, main, metric, metric_value, open_exam_from_home, option_locators, option_text,
-    pick_officer_campaign, saved_as, step, submit, wait_idle, wait_until,
+    DEADLINE_RE,
+    DESKTOP,
+    PHONE,
+    SCORE_RE,
+    canonical,
+    choose,
+    expect_answered,
+    expect_slot,
+    expected_percent,
+    login,
+    main,
+    metric,
+    metric_value,
+    open_exam_from_home,
+    option_locators,
+    option_text,
+    pick_officer_campaign,
+    saved_as,
+    step,
+    submit,
+    wait_idle,
+    wait_until,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -29,11 +48,11 @@ def test_coordinator_sees_an_officers_finished_exam_counted(module_site, new_pag
     eligible = metric(coordinator, "应参训")
     assert 0 < before < int(eligible)
 
-    officer, = site.take_officers(1)
+    (officer,) = site.take_officers(1)
     page = new_page(PHONE)
     login(page, server.url, officer, site.password(officer))
     open_exam_from_home(page, "开始考试")
-    attempt, = db.attempts(officer)
+    (attempt,) = db.attempts(officer)
     choose(page, [0], db, attempt["id"])
     step(page, "next")
     choose(page, [1], db, attempt["id"])
@@ -90,8 +109,10 @@ def test_five_officers_take_the_exam_at_the_same_time(module_site, new_page):
             given[i][slot] = option_text(options.nth(pick))
             options.nth(pick).click()
         for i, page in enumerate(pages):
-            wait_until(lambda: saved_as(db, attempt_ids[i], slot, [given[i][slot]]),
-                       f"{officers[i]}'s answer to question {slot}")
+            wait_until(
+                lambda: saved_as(db, attempt_ids[i], slot, [given[i][slot]]),
+                f"{officers[i]}'s answer to question {slot}",
+            )
             expect_answered(page, slot)
         if k < 3:
             for page in pages:
@@ -115,7 +136,7 @@ def test_five_officers_take_the_exam_at_the_same_time(module_site, new_page):
 
     sizes = 0
     for i, officer in enumerate(officers):
-        row, = db.attempts(officer)
+        (row,) = db.attempts(officer)
         assert row["id"] == attempt_ids[i]
         assert row["state"] == "finished" and row["finished_by"] == "submit"
         answers = db.answers(row["id"])
@@ -126,5 +147,6 @@ def test_five_officers_take_the_exam_at_the_same_time(module_site, new_page):
         assert db.assignment(officer)["attempts_started"] == 1
         sizes += len(json.loads(row["paper"]))
     after = db.grading_footprint(campaign_id)
-    assert (after[0] - footprint_before[0], after[1] - footprint_before[1]) == (sizes, sizes), \
+    assert (after[0] - footprint_before[0], after[1] - footprint_before[1]) == (sizes, sizes), (
         "the five attempts were not each graded exactly once"
+    )

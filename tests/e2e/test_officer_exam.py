@@ -12,9 +12,26 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.support import (
-    ARTIFACTS, DEADLINE_RE, PHONE, canonical, choose, chosen, current_slot, expect_answered,
-    expected_percent, goto_slot, login, main, metric, open_exam_from_home, open_sidebar_page, option_texts,
-    shown_deadline, step, submit, wait_idle,
+    ARTIFACTS,
+    DEADLINE_RE,
+    PHONE,
+    canonical,
+    choose,
+    chosen,
+    current_slot,
+    expect_answered,
+    expected_percent,
+    goto_slot,
+    login,
+    main,
+    metric,
+    open_exam_from_home,
+    open_sidebar_page,
+    option_texts,
+    shown_deadline,
+    step,
+    submit,
+    wait_idle,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -34,7 +51,7 @@ def assert_saved(db, attempt_id: int, given: dict[int, list[str]]) -> None:
 
 def test_officer_exam_on_a_phone_survives_a_reload_and_is_graded_once(module_site, new_page):
     site, server, db = module_site, module_site.servers[0], module_site.db
-    officer, = site.take_officers(1)
+    (officer,) = site.take_officers(1)
     campaign_id = db.officer_campaign()
     title = db.scalar("SELECT title FROM campaign WHERE id = :c", c=campaign_id)
 
@@ -49,7 +66,7 @@ def test_officer_exam_on_a_phone_survives_a_reload_and_is_graded_once(module_sit
     assert current_slot(page) == 1
     expect_answered(page, 0)
     deadline = shown_deadline(page)
-    attempt, = db.attempts(officer)
+    (attempt,) = db.attempts(officer)
     multi, judge = first_slot_of(attempt["paper"], "multiple"), first_slot_of(attempt["paper"], "judge")
 
     # Answer, move on, come back: each choice is still shown.
@@ -113,7 +130,7 @@ def test_officer_exam_on_a_phone_survives_a_reload_and_is_graded_once(module_sit
     expect(main(page).get_by_text(f"交卷成功！得分 {score:.1f} 分", exact=False)).to_be_visible()
     assert metric(page, "得分") == f"{score:.1f}"
 
-    row, = db.attempts(officer)
+    (row,) = db.attempts(officer)
     assert row["state"] == "finished" and row["finished_by"] == "submit"
     assert round(row["percent"], 1) == score
     assert expected_percent(row["paper"], db.answers(row["id"])) == score
@@ -203,7 +220,7 @@ def screenshot_whole(page, path) -> None:
 
 def test_exam_pages_fit_a_375_pixel_phone(module_site, new_page):
     site, server = module_site, module_site.servers[0]
-    officer, = site.take_officers(1)
+    (officer,) = site.take_officers(1)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = new_page(PHONE)
     login(page, server.url, officer, site.password(officer))
@@ -213,7 +230,7 @@ def test_exam_pages_fit_a_375_pixel_phone(module_site, new_page):
     screenshot_whole(page, home)
 
     open_exam_from_home(page, "开始考试")
-    attempt, = module_site.db.attempts(officer)
+    (attempt,) = module_site.db.attempts(officer)
     choose(page, [0], module_site.db, attempt["id"])
     step(page, "next")
     assert_fits_375(page)
@@ -237,7 +254,7 @@ def test_exam_pages_fit_a_375_pixel_phone(module_site, new_page):
 @pytest.mark.parametrize("path", ["/dashboard", "/roster", "/audit"])
 def test_officer_cannot_open_coordinator_pages_by_url(module_site, new_page, path):
     site, server = module_site, module_site.servers[0]
-    officer, = site.take_officers(1)
+    (officer,) = site.take_officers(1)
     page = new_page(PHONE)
     login(page, server.url, officer, site.password(officer))
     staff_texts = ("完成情况", "人员名册", "审计日志", "应参训", "培训任务", "管理员账号")
@@ -267,7 +284,7 @@ def test_officer_cannot_open_coordinator_pages_by_url(module_site, new_page, pat
 def test_reload_keeps_the_page_without_an_error(module_site, new_page):
     """A phone that reloads the exam page stays logged in and on the exam, with no error message."""
     site, server = module_site, module_site.servers[0]
-    officer, = site.take_officers(1)
+    (officer,) = site.take_officers(1)
     page = new_page(PHONE)
     login(page, server.url, officer, site.password(officer))
     open_exam_from_home(page, "开始考试")

@@ -9,8 +9,19 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.support import (
-    PHONE, canonical, choose, chosen, current_slot, expect_answered, goto_slot, login,
-    login_back, main, open_exam_from_home, shown_deadline, step,
+    PHONE,
+    canonical,
+    choose,
+    chosen,
+    current_slot,
+    expect_answered,
+    goto_slot,
+    login,
+    login_back,
+    main,
+    open_exam_from_home,
+    shown_deadline,
+    step,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -24,12 +35,12 @@ def site(request):
 def test_answers_and_deadline_survive_kill_9_of_the_server(site, new_page):
     server = site.server().start()
     db = site.db
-    officer, = site.take_officers(1)
+    (officer,) = site.take_officers(1)
     page = new_page(PHONE)
     login(page, server.url, officer, site.password(officer))
     open_exam_from_home(page, "开始考试")
     deadline = shown_deadline(page)
-    attempt, = db.attempts(officer)
+    (attempt,) = db.attempts(officer)
     multi = next(s["slot"] for s in json.loads(attempt["paper"]) if s["type"] == "multiple")
 
     given = {1: choose(page, [2], db, attempt["id"])}
@@ -41,8 +52,9 @@ def test_answers_and_deadline_survive_kill_9_of_the_server(site, new_page):
     given[multi] = choose(page, [1, 3], db, attempt["id"])
     expect_answered(page, 4)
     saved = db.answers(attempt["id"])
-    assert {slot: saved[slot]["response"] for slot in given} == \
-        {slot: canonical(saved[slot]["question_id"], texts) for slot, texts in given.items()}
+    assert {slot: saved[slot]["response"] for slot in given} == {
+        slot: canonical(saved[slot]["question_id"], texts) for slot, texts in given.items()
+    }
 
     server.kill9()
     assert server.health() is None
@@ -52,7 +64,9 @@ def test_answers_and_deadline_survive_kill_9_of_the_server(site, new_page):
     server.start()
     # The open page reconnects by itself to the new process: a new Streamlit session, but the login is in the
     # cookie, so the officer is back on the exam page without typing the password again.
-    expect(page.locator('[data-testid="stApp"][data-test-connection-state="CONNECTED"]')).to_have_count(1, timeout=60_000)
+    expect(page.locator('[data-testid="stApp"][data-test-connection-state="CONNECTED"]')).to_have_count(
+        1, timeout=60_000
+    )
     if login_back(page, officer, site.password(officer)) == "home":
         expect(main(page).get_by_text("您有正在进行的考试")).to_be_visible()
         open_exam_from_home(page, "继续作答")
@@ -63,6 +77,6 @@ def test_answers_and_deadline_survive_kill_9_of_the_server(site, new_page):
     for slot, texts in given.items():
         goto_slot(page, slot)
         assert sorted(chosen(page)) == sorted(texts), f"answer of question {slot} lost in the restart"
-    row, = db.attempts(officer)
+    (row,) = db.attempts(officer)
     assert row["id"] == attempt["id"] and row["state"] == "in_progress"
     assert row["deadline_at"] == attempt["deadline_at"]

@@ -11,8 +11,18 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.support import (
-    DEADLINE_RE, PHONE, choose, current_slot, expect_slot, login, main, open_sidebar_page, shown_deadline, submit,
-    wait_idle, wait_until,
+    DEADLINE_RE,
+    PHONE,
+    choose,
+    current_slot,
+    expect_slot,
+    login,
+    main,
+    open_sidebar_page,
+    shown_deadline,
+    submit,
+    wait_idle,
+    wait_until,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -31,7 +41,7 @@ def _cookie(page):
 
 def test_logout_and_back_in_then_reload_mid_exam_keeps_login_and_attempt(module_site, new_page):
     site, server, db = module_site, module_site.servers[0], module_site.db
-    officer, = site.take_officers(1)
+    (officer,) = site.take_officers(1)
     page = new_page(PHONE)
     login(page, server.url, officer, site.password(officer))
     wait_until(lambda: _cookie(page) is not None, "the session cookie to be set")
@@ -68,7 +78,7 @@ def test_logout_and_back_in_then_reload_mid_exam_keeps_login_and_attempt(module_
     main(page).get_by_role("button", name="确认开始", exact=True).click()
     expect(main(page).get_by_text(DEADLINE_RE)).to_be_visible()
     wait_idle(page)
-    attempt, = db.attempts(officer)
+    (attempt,) = db.attempts(officer)
     deadline = shown_deadline(page)
     choose(page, [1], db, attempt["id"])
 
@@ -93,7 +103,7 @@ def test_logout_and_back_in_then_reload_mid_exam_keeps_login_and_attempt(module_
 
 def test_a_failed_exam_offers_a_retake_through_the_start_screen(module_site, new_page):
     site, server, db = module_site, module_site.servers[0], module_site.db
-    officer, = site.take_officers(1)
+    (officer,) = site.take_officers(1)
     page = new_page(PHONE)
     login(page, server.url, officer, site.password(officer))
     page.get_by_role("button", name="开始考试", exact=True).click()

@@ -10,8 +10,23 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.support import (
-    DESKTOP, PHONE, canonical, choose, chosen, current_slot, expect_answered, expected_percent,
-    goto_slot, login, main, metric_value, open_exam_from_home, pick_officer_campaign, shown_deadline, step, submit,
+    DESKTOP,
+    PHONE,
+    canonical,
+    choose,
+    chosen,
+    current_slot,
+    expect_answered,
+    expected_percent,
+    goto_slot,
+    login,
+    main,
+    metric_value,
+    open_exam_from_home,
+    pick_officer_campaign,
+    shown_deadline,
+    step,
+    submit,
     wait_idle,
 )
 
@@ -30,12 +45,12 @@ def test_attempt_moves_between_two_servers_on_one_postgresql(pg_site, new_page):
     before = db.completed(campaign_id)
     expect(metric_value(coordinator, "已完成")).to_have_text(str(before))
 
-    officer, = site.take_officers(1)
+    (officer,) = site.take_officers(1)
     on_a = new_page(PHONE)
     login(on_a, server_a.url, officer, site.password(officer))
     open_exam_from_home(on_a, "开始考试")
     deadline = shown_deadline(on_a)
-    attempt, = db.attempts(officer)
+    (attempt,) = db.attempts(officer)
     multi = next(s["slot"] for s in json.loads(attempt["paper"]) if s["type"] == "multiple")
     given = {1: choose(on_a, [3], db, attempt["id"])}
     step(on_a, "next")
@@ -60,11 +75,12 @@ def test_attempt_moves_between_two_servers_on_one_postgresql(pg_site, new_page):
     score = submit(on_b)
     expect(main(on_b).get_by_text(f"交卷成功！得分 {score:.1f} 分", exact=False)).to_be_visible()
 
-    row, = db.attempts(officer)
+    (row,) = db.attempts(officer)
     assert row["id"] == attempt["id"] and row["state"] == "finished" and row["finished_by"] == "submit"
     answers = db.answers(row["id"])
-    assert {s: answers[s]["response"] for s in given} == \
-        {s: canonical(answers[s]["question_id"], t) for s, t in given.items()}
+    assert {s: answers[s]["response"] for s in given} == {
+        s: canonical(answers[s]["question_id"], t) for s, t in given.items()
+    }
     assert round(row["percent"], 1) == score == expected_percent(row["paper"], answers)
 
     # Server A's dashboard counts it (the coordinator reloads: a new session there, still logged in).

@@ -25,8 +25,10 @@ ROW = re.compile(r"^\| `([^`]+)` \| ([\d, ]+) \| (.+?) \|$")
 
 def _table() -> dict[str, tuple[set[int], str]]:
     if not (BAD / "README.md").is_file():
-        raise FileNotFoundError(f"{BAD}/README.md is missing: the corpus must be committed (a .gitignore rule "
-                                "`data/` also matches tests/data/; anchor it as `/data/`)")
+        raise FileNotFoundError(
+            f"{BAD}/README.md is missing: the corpus must be committed (a .gitignore rule "
+            "`data/` also matches tests/data/; anchor it as `/data/`)"
+        )
     out = {}
     for line in (BAD / "README.md").read_text(encoding="utf-8").splitlines():
         m = ROW.match(line.strip())
@@ -82,16 +84,19 @@ def test_gbk_roster_imports_with_names_intact(bad_app):
     assert plan.encoding == "GBK" and len(plan.add) == 4
     result = roster.import_roster(app, coordinator, data, "gbk_valid.csv", mode="replace", confirm_deactivate=1)
     assert (result.added, result.deactivated) == (4, 1)
-    expected = {"LN2600001": ("张三", "区市场监督管理局", "有效", "2024-03-15", False),
-                "LN2600002": ("李四", "区城市管理行政执法局", "有效", "2023-07-01", False),
-                "LN2600003": ("王喆", "河西街道", "注销", "2019-05-20", True),
-                "LN2600004": ("欧阳娜娜", "河西街道", "过期", "2018-12-01", False)}
+    expected = {
+        "LN2600001": ("张三", "区市场监督管理局", "有效", "2024-03-15", False),
+        "LN2600002": ("李四", "区城市管理行政执法局", "有效", "2023-07-01", False),
+        "LN2600003": ("王喆", "河西街道", "注销", "2019-05-20", True),
+        "LN2600004": ("欧阳娜娜", "河西街道", "过期", "2018-12-01", False),
+    }
     with read_session(app.engine) as s:
         units = {u.id: u.name for u in s.query(Unit)}
         people = {p.cert_no: p for p in s.query(Person).filter(Person.cert_no.in_(expected))}
         old = s.query(Person).filter_by(account="LN2500001").one()
-    got = {c: (p.name, units[p.unit_id], p.cert_status, p.cert_date.isoformat(), p.is_leader)
-           for c, p in people.items()}
+    got = {
+        c: (p.name, units[p.unit_id], p.cert_status, p.cert_date.isoformat(), p.is_leader) for c, p in people.items()
+    }
     assert got == expected
     assert sorted(c["姓名"] for c in result.credentials) == sorted(v[0] for v in expected.values())
     assert not old.active  # "replace": not on the new roster, so deactivated, not deleted

@@ -1,6 +1,6 @@
 """The bank loader under arbitrary YAML (hypothesis).
 
-Whatever a question file (or a blueprint) holds, load_bank either returns a bank or raises BankError, and
+Whatever a question file (or a blueprint) holds, load_checked_bank either returns a bank or raises BankError, and
 every issue names its place as ``file:line`` inside a file of the bank. No other exception escapes, and a
 bank that loads contains exactly the fuzzed file's questions, each pointing back at its line.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import traceback
 from pathlib import Path
 
 import pytest
@@ -19,18 +18,28 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import MUST_KNOW
-from training_app.bank import BankError, load_bank
+from training_app.bank import BankError
+from training_app.services.common import load_checked_bank
 
 # FUZZ_EXAMPLES=2000 runs a deeper search than the default, which keeps the suite quick.
-FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 60)), deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 60)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 TYPES = ("single", "multiple", "judge")
 
 VALID_QUESTION = {
-    "id": "ja-001-01", "type": "single", "stem": "甲法第1条规定的事项（ ）。",
-    "options": ["选项一", "选项二", "选项三", "选项四"], "answer": "B", "explanation": "依据条文。",
+    "id": "ja-001-01",
+    "type": "single",
+    "stem": "甲法第1条规定的事项（ ）。",
+    "options": ["选项一", "选项二", "选项三", "选项四"],
+    "answer": "B",
+    "explanation": "依据条文。",
     "source": {"law": "中华人民共和国甲法", "article": 1, "quote": "第1条的原文"},
-    "difficulty": 2, "tags": ["测试"], "topics": ["证据收集与执法程序"],
+    "difficulty": 2,
+    "tags": ["测试"],
+    "topics": ["证据收集与执法程序"],
 }
 OTHER_FILE = """law: law_b
 checked_against: '2021 公布'
@@ -43,24 +52,54 @@ questions:
     source: {law: 乙条例, article: 1, quote: 第1条的原文}
     difficulty: 1
 """
-BLUEPRINT = {"title": "测验", "audience": "officers", "time_limit_minutes": 30, "pass_mark": 60,
-             "points": {"single": 2, "judge": 2},
-             "sections": [{"type": "judge", "count": 1, "laws": ["law_b"]}]}
+BLUEPRINT = {
+    "title": "测验",
+    "audience": "officers",
+    "time_limit_minutes": 30,
+    "pass_mark": 60,
+    "points": {"single": 2, "judge": 2},
+    "sections": [{"type": "judge", "count": 1, "laws": ["law_b"]}],
+}
 
 
 # --- strategies ----------------------------------------------------------------------------------
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-5, 10**12), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=30), st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)),
-    st.sampled_from(["single", "multiple", "judge", "A", "AC", "true", "第三十三条", "20-1", "law_a", "law_b",
-                     "中华人民共和国甲法", "乙条例", "证据收集与执法程序", "2020 修订", "", " ", "~", "null"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=30),
+    st.dates(dt.date(1, 1, 1), dt.date(9999, 12, 31)),
+    st.sampled_from(
+        [
+            "single",
+            "multiple",
+            "judge",
+            "A",
+            "AC",
+            "true",
+            "第三十三条",
+            "20-1",
+            "law_a",
+            "law_b",
+            "中华人民共和国甲法",
+            "乙条例",
+            "证据收集与执法程序",
+            "2020 修订",
+            "",
+            " ",
+            "~",
+            "null",
+        ]
+    ),
 )
 yaml_values = st.recursive(
     scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.one_of(st.text(max_size=12), st.integers(-3, 9), st.booleans()),
-                                            inner, max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.text(max_size=12), st.integers(-3, 9), st.booleans()), inner, max_size=4),
+    ),
     max_leaves=10,
 )
 
@@ -88,8 +127,11 @@ def question(draw):
 
 @st.composite
 def question_file(draw) -> str:
-    doc: dict = {"law": "law_a", "checked_against": "2020 修订",
-                 "questions": draw(st.lists(question(), min_size=0, max_size=4))}
+    doc: dict = {
+        "law": "law_a",
+        "checked_against": "2020 修订",
+        "questions": draw(st.lists(question(), min_size=0, max_size=4)),
+    }
     for _ in range(draw(st.integers(0, 2))):
         key = draw(st.sampled_from(["law", "checked_against", "questions", "topic"]))
         if draw(st.booleans()):
@@ -108,12 +150,17 @@ def _damaged(draw, text: str) -> str:
     how = draw(st.sampled_from(["none", "none", "drop", "double", "splice"]))
     if how in ("drop", "double") and lines:
         i = draw(st.integers(0, len(lines) - 1))
-        lines[i:i + 1] = [] if how == "drop" else [lines[i], lines[i]]
+        lines[i : i + 1] = [] if how == "drop" else [lines[i], lines[i]]
         return "".join(lines)
     if how == "splice":
         i = draw(st.integers(0, len(text)))
-        return text[:i] + draw(st.text(st.sampled_from(list(":-[]{}#&*!|>'\"%@` \t\n?,") + ["\u3000", "é"]),
-                                       min_size=1, max_size=4)) + text[i:]
+        return (
+            text[:i]
+            + draw(
+                st.text(st.sampled_from(list(":-[]{}#&*!|>'\"%@` \t\n?,") + ["\u3000", "é"]), min_size=1, max_size=4)
+            )
+            + text[i:]
+        )
     return text
 
 
@@ -125,6 +172,7 @@ def _lines(path: Path) -> int:
 
 # --- the checks ----------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def bank_root(tmp_path):
     root = tmp_path / "bank"
@@ -134,34 +182,13 @@ def bank_root(tmp_path):
     return root
 
 
-# Crashes the fuzzing finds, by the app function that raises and a fragment of the exception's message. The
-# ones found so far (malformed headers, topics, blueprint values) are fixed; their smallest inputs stay below
-# as regression tests.
-KNOWN_CRASHES: dict[tuple[str, str], str] = {}  # all the crashes the fuzzing found are fixed
-
-
-def _known_crash(exc: BaseException) -> str | None:
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if "training_app" in Path(f.filename).parts and not f.name.startswith("<")]
-    if not frames:
-        return None
-    for (function, message), what in KNOWN_CRASHES.items():
-        if frames[-1].name == function and message in str(exc):
-            return what
-    return None
-
-
 def _load_and_check(root: Path):
-    """load_bank(root): a bank, or a BankError whose issues each name a file of the bank and a line in it."""
+    """load_checked_bank(root): a bank, or a BankError whose issues each name a file of the bank and a line in it.
+    Any other exception is a crash, and fails the test (the crashes fuzzing found are fixed; their smallest
+    inputs are the regression tests below)."""
     files = {str(p.relative_to(root.parent)): p for p in root.rglob("*") if p.is_file()}
     try:
-        bank = load_bank(root)
-    except (TypeError, ValueError, OverflowError) as exc:
-        known = _known_crash(exc)
-        if known is None:
-            raise
-        event(f"known bug: {known}")
-        return None
+        bank = load_checked_bank(root)  # what the app start and `training-app bank check` run
     except BankError as exc:
         assert exc.issues
         for issue in exc.issues:
@@ -263,7 +290,7 @@ BLUEPRINT_CRASHES = {
 def test_known_question_file_crash(bank_root, text):
     (bank_root / "laws" / "law_a.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(BankError) as info:
-        load_bank(bank_root)
+        load_checked_bank(bank_root)
     assert all(i.file.endswith("laws/law_a.yaml") and i.line >= 1 for i in info.value.issues)
 
 
@@ -272,13 +299,5 @@ def test_known_blueprint_crash(bank_root, text):
     (bank_root / "blueprints").mkdir()
     (bank_root / "blueprints" / "fuzz.yaml").write_text(text, encoding="utf-8")
     with pytest.raises(BankError) as info:
-        load_bank(bank_root)
+        load_checked_bank(bank_root)
     assert all(i.file.endswith("blueprints/fuzz.yaml") and i.line >= 1 for i in info.value.issues)
-
-
-def test_every_known_crash_names_a_function_that_exists():
-    import training_app.bank.loader as loader
-    import training_app.engine.paper as paper
-
-    assert [f for f, _ in KNOWN_CRASHES if not hasattr(loader, f) and not hasattr(paper, f)] == []
-    assert loader and paper

@@ -60,6 +60,7 @@ sections:
 
 # --- fixtures ------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def stress_bank_dir(tmp_path_factory):
     root = write_small_bank(tmp_path_factory.mktemp("stress_bank"), per_law=20)
@@ -82,6 +83,7 @@ def stress_app(db_url, stress_bank, stress_bank_dir, tmp_path):
 
 
 # --- responses -----------------------------------------------------------------------------------
+
 
 def _wrong(qtype: str, key: str, rng: random.Random) -> str:
     if qtype == "judge":
@@ -159,13 +161,15 @@ class _Errors:
 
 # --- 200 officers at once ------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_200_officers_start_save_submit_at_once(stress_app, capsys):
     app = stress_app
     units = make_units(app)
     coordinator = make_person(app, "coord", role="coordinator", unit_id=units[0], name="管理员")
-    officers = [make_person(app, f"LN{i:05d}", unit_id=units[i % len(units)], name=f"执法员{i}")
-                for i in range(N_OFFICERS)]
+    officers = [
+        make_person(app, f"LN{i:05d}", unit_id=units[i % len(units)], name=f"执法员{i}") for i in range(N_OFFICERS)
+    ]
     cid = make_campaign(app, coordinator, blueprint="stress80", attempts=1)
 
     double_submit = {i for i in range(N_OFFICERS) if i % 10 == 0}  # 20 double clicks on 交卷
@@ -234,8 +238,10 @@ def test_200_officers_start_save_submit_at_once(stress_app, capsys):
     assert not [t.name for t in threads if t.is_alive()], "threads still running"
     saves = sum(len(seq) for plan in plans.values() for seq in plan.values())
     with capsys.disabled():
-        print(f"\n[{app.engine.dialect.name}] {N_OFFICERS} officers x {N_QUESTIONS} questions: {saves} saves, "
-              f"{N_OFFICERS + len(double_submit)} submits in {elapsed:.1f} s")
+        print(
+            f"\n[{app.engine.dialect.name}] {N_OFFICERS} officers x {N_QUESTIONS} questions: {saves} saves, "
+            f"{N_OFFICERS + len(double_submit)} submits in {elapsed:.1f} s"
+        )
 
     # Zero exceptions of any kind (no "database is locked", no pool timeout, no deadlock).
     assert errors.items == [], errors.summary()
@@ -268,8 +274,9 @@ def test_200_officers_start_save_submit_at_once(stress_app, capsys):
         # was counted (changes = number of saves: none overwritten by a stale write, none dropped).
         plan = plans[i]
         rows = answers.get(attempt.id, {})
-        assert {slot: (a.response, a.changes) for slot, a in rows.items()} == \
-            {slot: (seq[-1], len(seq)) for slot, seq in plan.items()}, f"officer {i}: answers differ"
+        assert {slot: (a.response, a.changes) for slot, a in rows.items()} == {
+            slot: (seq[-1], len(seq)) for slot, seq in plan.items()
+        }, f"officer {i}: answers differ"
         assert len(rows) == N_QUESTIONS
 
         # Graded once, and the grade is what the stored answers are worth.
@@ -280,8 +287,9 @@ def test_200_officers_start_save_submit_at_once(stress_app, capsys):
         assert attempt.percent == pytest.approx(round(100 * score / max_score, 2))
         assert attempt.passed == (attempt.percent >= 60)
         results = submits[i]
-        assert sorted(r.already_finished for r in results) == [False] + [True] * (len(results) - 1), \
+        assert sorted(r.already_finished for r in results) == [False] + [True] * (len(results) - 1), (
             f"officer {i}: graded {sum(not r.already_finished for r in results)} times"
+        )
         assert all(r.score == pytest.approx(score) and r.percent == attempt.percent for r in results)
         for spec in json.loads(attempt.paper):
             a = rows[spec["slot"]]
@@ -307,6 +315,7 @@ def test_200_officers_start_save_submit_at_once(stress_app, capsys):
 
 
 # --- the edges -----------------------------------------------------------------------------------
+
 
 def _exam_rows(app) -> dict:
     """Everything an exam writes (answers, attempts, assignments, summaries)."""

@@ -32,8 +32,11 @@ from training_app.store.models import CERT_STATUSES, Person, Unit
 UNITS = ("区市场监督管理局", "区城市管理行政执法局", "河西街道")
 COLUMNS = (*roster.REQUIRED, *roster.OPTIONAL)
 # FUZZ_EXAMPLES=2000 runs a deeper search than the default, which keeps the suite quick.
-FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", 40)), deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 40)),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.fixture
@@ -50,8 +53,12 @@ CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
 names = st.text(CJK, min_size=2, max_size=4)
 certs = st.from_regex(r"\A[A-Z]{2}[0-9]{6}\Z")
 dates = st.dates(date(1995, 1, 1), date(2030, 12, 31))
-DATE_FORMATS = ("{d.year}-{d.month:02d}-{d.day:02d}", "{d.year}/{d.month}/{d.day}", "{d.year}.{d.month}.{d.day}",
-                "{d.year}年{d.month}月{d.day}日")
+DATE_FORMATS = (
+    "{d.year}-{d.month:02d}-{d.day:02d}",
+    "{d.year}/{d.month}/{d.day}",
+    "{d.year}.{d.month}.{d.day}",
+    "{d.year}年{d.month}月{d.day}日",
+)
 phones = st.one_of(st.just(""), st.from_regex(r"\A1[3-9][0-9]{9}\Z"))
 leaders = st.sampled_from(sorted(roster.YES | roster.NO))
 titles = st.sampled_from(["科员", "执法队员", "副科长", "科长", "四级主任科员", ""])
@@ -59,14 +66,26 @@ titles = st.sampled_from(["科员", "执法队员", "副科长", "科长", "四�
 # Any text a spreadsheet cell could hold, with the characters that trip parsers most: separators, quotes,
 # line breaks, leading = + - @, full-width and CJK characters, whitespace. Kept at most 60 characters: the
 # columns limited to 100 characters in the database are covered by the known-bug tests below.
-nasty = st.text(st.one_of(st.characters(codec="utf-8", exclude_categories=("Cs",)),
-                          st.sampled_from(list(",;\"'\n\r\t =+-@#/.年月日是否有效注销过期 　"))), max_size=60)
+nasty = st.text(
+    st.one_of(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        st.sampled_from(list(",;\"'\n\r\t =+-@#/.年月日是否有效注销过期 　")),
+    ),
+    max_size=60,
+)
 
 
 def _valid_value(column: str):
-    return {"姓名": names, "执法证号": certs, "单位": st.sampled_from(UNITS), "证件状态": st.sampled_from(CERT_STATUSES),
-            "发证日期": st.builds(lambda d, f: f.format(d=d), dates, st.sampled_from(DATE_FORMATS)),
-            "职务": titles, "是否领导干部": leaders, "手机": phones}[column]
+    return {
+        "姓名": names,
+        "执法证号": certs,
+        "单位": st.sampled_from(UNITS),
+        "证件状态": st.sampled_from(CERT_STATUSES),
+        "发证日期": st.builds(lambda d, f: f.format(d=d), dates, st.sampled_from(DATE_FORMATS)),
+        "职务": titles,
+        "是否领导干部": leaders,
+        "手机": phones,
+    }[column]
 
 
 @st.composite
@@ -81,8 +100,9 @@ def arbitrary_tables(draw):
     noise = draw(st.sampled_from([0, 0, 3, 10, 30, 100]))  # percent of cells replaced by arbitrary text
     rows = []
     for _ in range(draw(st.integers(0, 6))):
-        row = [draw(_valid_value(h)) if h in COLUMNS and draw(st.integers(0, 99)) >= noise else draw(nasty)
-               for h in header]
+        row = [
+            draw(_valid_value(h)) if h in COLUMNS and draw(st.integers(0, 99)) >= noise else draw(nasty) for h in header
+        ]
         if draw(st.integers(0, 9)) == 0:
             row = row[: draw(st.integers(0, len(row)))]  # a short row
         rows.append(row)
@@ -125,6 +145,7 @@ def _serialise(data, header, rows) -> tuple[bytes, str]:
 
 # --- the checks ----------------------------------------------------------------------------------
 
+
 def _cell(row: list[str], header: list[str], column: str) -> str:
     i = header.index(column)
     return row[i].strip() if i < len(row) else ""
@@ -137,8 +158,15 @@ def _import(app, coordinator, data: bytes, filename: str, *, create_units: bool)
     try:
         # "replace" mode: the file is the whole roster (the checks below expect only its officers active)
         plan = roster.preview(app, coordinator, data, filename, create_units=create_units, mode="replace")
-        result = roster.import_roster(app, coordinator, data, filename, create_units=create_units, mode="replace",
-                                      confirm_deactivate=len(plan.deactivate))
+        result = roster.import_roster(
+            app,
+            coordinator,
+            data,
+            filename,
+            create_units=create_units,
+            mode="replace",
+            confirm_deactivate=len(plan.deactivate),
+        )
     except roster.RosterError as exc:
         assert exc.problems, "a RosterError without a problem"
         for row, message in exc.problems:
@@ -183,6 +211,7 @@ def _check_success(app, header, rows, result, create_units: bool) -> None:
 
 # --- the tests -----------------------------------------------------------------------------------
 
+
 @FUZZ
 @given(data=st.data())
 def test_arbitrary_rows_import_or_fail_cleanly(roster_app, data):
@@ -199,18 +228,34 @@ def test_arbitrary_rows_import_or_fail_cleanly(roster_app, data):
 @given(data=st.data())
 def test_arbitrary_bytes_import_or_fail_cleanly(roster_app, data):
     app, coordinator = roster_app
-    blob = data.draw(st.one_of(
-        st.binary(max_size=600),
-        # a real roster with bytes flipped, cut short, or spliced with junk
-        st.builds(lambda b, i, junk: b[:i] + junk + b[i + len(junk):],
-                  st.just(_to_csv(list(COLUMNS), [["张三", "LN260001", UNITS[0], "有效", "2024-03-15", "科员", "否", ""]],
-                                  data.draw(st.sampled_from(["utf-8", "gb18030"])))),
-                  st.integers(0, 150), st.binary(min_size=1, max_size=8)),
-        st.builds(lambda b, n: b[:n], st.just(_to_xlsx(list(COLUMNS), [["张三", "LN260001", UNITS[0], "有效",
-                                                                         "2024-03-15", "科员", "否", ""]])),
-                  st.integers(0, 6000)),
-    ))
-    filename = data.draw(st.sampled_from(["名册.csv", "名册.xlsx", "roster.txt", "名册.CSV", "名册.xlsm", "名册.xls", "名册"]))
+    blob = data.draw(
+        st.one_of(
+            st.binary(max_size=600),
+            # a real roster with bytes flipped, cut short, or spliced with junk
+            st.builds(
+                lambda b, i, junk: b[:i] + junk + b[i + len(junk) :],
+                st.just(
+                    _to_csv(
+                        list(COLUMNS),
+                        [["张三", "LN260001", UNITS[0], "有效", "2024-03-15", "科员", "否", ""]],
+                        data.draw(st.sampled_from(["utf-8", "gb18030"])),
+                    )
+                ),
+                st.integers(0, 150),
+                st.binary(min_size=1, max_size=8),
+            ),
+            st.builds(
+                lambda b, n: b[:n],
+                st.just(
+                    _to_xlsx(list(COLUMNS), [["张三", "LN260001", UNITS[0], "有效", "2024-03-15", "科员", "否", ""]])
+                ),
+                st.integers(0, 6000),
+            ),
+        )
+    )
+    filename = data.draw(
+        st.sampled_from(["名册.csv", "名册.xlsx", "roster.txt", "名册.CSV", "名册.xlsm", "名册.xls", "名册"])
+    )
     result = _import(app, coordinator, blob, filename, create_units=data.draw(st.booleans()))
     if result is not None:  # what was written is what the file's rows say, and only those officers are active
         rows, _ = roster.parse_roster(blob, filename)
@@ -233,7 +278,7 @@ DEFECTS = {
     "word_date": ("发证日期", "去年三月", "不是有效日期"),
     "bad_leader": ("是否领导干部", "也许", "应为 是/否"),
     "bad_phone": ("手机", "12345", "不是 11 位手机号"),
-    "formula": ("职务", "=HYPERLINK(\"http://x\")", "含公式"),
+    "formula": ("职务", '=HYPERLINK("http://x")', "含公式"),
     "plus_formula": ("姓名", "+SUM(1,2)", "含公式"),
 }
 
@@ -241,9 +286,19 @@ DEFECTS = {
 @st.composite
 def valid_rows(draw, n_min=1, n_max=5):
     cert_list = draw(st.lists(certs, min_size=n_min, max_size=n_max, unique=True))
-    return [[draw(names), c, draw(st.sampled_from(UNITS)), draw(st.sampled_from(CERT_STATUSES)),
-             draw(st.builds(lambda d, f: f.format(d=d), dates, st.sampled_from(DATE_FORMATS))), draw(titles),
-             draw(leaders), draw(phones)] for c in cert_list]
+    return [
+        [
+            draw(names),
+            c,
+            draw(st.sampled_from(UNITS)),
+            draw(st.sampled_from(CERT_STATUSES)),
+            draw(st.builds(lambda d, f: f.format(d=d), dates, st.sampled_from(DATE_FORMATS))),
+            draw(titles),
+            draw(leaders),
+            draw(phones),
+        ]
+        for c in cert_list
+    ]
 
 
 @FUZZ
@@ -311,6 +366,7 @@ def test_unknown_units_are_refused_unless_created(roster_app, data):
 
 
 # --- regression tests for bugs the fuzzing found (over-long cells) ------------------------------------------
+
 
 def _one_row(title="科员", unit=UNITS[0]) -> bytes:
     return _to_csv(list(roster.REQUIRED), [["张三", "LN260001", unit, "有效", "2024-03-15", title, "否"]], "utf-8")

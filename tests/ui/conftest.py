@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import make_test_app
+from tests.conftest import REPO, make_test_app
 from tests.support.factory import PASSWORD, district, make_person
-
-from tests.conftest import REPO
 
 APP_FILE = str(REPO / "training_app" / "ui" / "app.py")
 
@@ -31,8 +29,16 @@ def ui_env(tmp_path, monkeypatch, small_bank, small_bank_dir):
     units, coordinator, officers, cid = district(app, n_officers=4)
     admin = make_person(app, "admin", role="admin", name="管理员甲")
     leader = make_person(app, "ld001", role="leader", unit_id=units[0], name="李领导")
-    yield {"app": app, "units": units, "coordinator": coordinator, "officers": officers, "campaign": cid,
-           "admin": admin, "leader": leader, "password": PASSWORD}
+    yield {
+        "app": app,
+        "units": units,
+        "coordinator": coordinator,
+        "officers": officers,
+        "campaign": cid,
+        "admin": admin,
+        "leader": leader,
+        "password": PASSWORD,
+    }
     app.engine.dispose()
     db.dispose_engines()
     st.cache_resource.clear()

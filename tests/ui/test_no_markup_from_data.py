@@ -24,9 +24,16 @@ def _markdown_strings(at) -> list[str]:
         proto = getattr(node, "proto", None)
         kind = getattr(node, "type", "")
         if kind not in ("dataframe", "code", "text", "arrow_data_frame", "json"):
-            plain_value = kind in ("text_area", "text_input", "number_input", "selectbox", "multiselect",
-                                   "date_input", "time_input")  # what the widget holds is shown as plain text
-            for attr in (("label",) if plain_value else ("value", "label", "body")):
+            plain_value = kind in (
+                "text_area",
+                "text_input",
+                "number_input",
+                "selectbox",
+                "multiselect",
+                "date_input",
+                "time_input",
+            )  # what the widget holds is shown as plain text
+            for attr in ("label",) if plain_value else ("value", "label", "body"):
                 v = getattr(node, attr, None)
                 if isinstance(v, str):
                     out.append(v)
@@ -51,9 +58,17 @@ def _assert_escaped(at, where: str) -> None:
 def test_markup_in_titles_and_names_is_shown_as_text_everywhere(ui_env):
     app, coord, officer = ui_env["app"], ui_env["coordinator"], ui_env["officers"][0]
     now = utcnow()
-    cid = campaigns.create_campaign(app, coord, CampaignInput(
-        title=EVIL, blueprint_id="small_exam", audience="all_valid", opens_at=now - timedelta(hours=1),
-        closes_at=now + timedelta(days=3)))
+    cid = campaigns.create_campaign(
+        app,
+        coord,
+        CampaignInput(
+            title=EVIL,
+            blueprint_id="small_exam",
+            audience="all_valid",
+            opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(days=3),
+        ),
+    )
     campaigns.publish(app, coord, cid)
     with write_session(app.engine) as s:
         s.get(Unit, officer.unit_id).name = "区局" + EVIL[:20]

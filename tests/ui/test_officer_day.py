@@ -27,8 +27,16 @@ def test_start_screen_tells_everything_before_the_clock(ui_env):
     at = run_page(ui_env, o, "exam", start_campaign_id=ui_env["campaign"])
     assert not at.exception
     body = texts(at)
-    for words in ("共 18 道", "单选题 8 道", "多选题 4 道", "判断题 6 道", "30 分钟", "2 次（已用 0 次）", "合格线",
-                  "计时开始后不暂停，答案随选随存"):
+    for words in (
+        "共 18 道",
+        "单选题 8 道",
+        "多选题 4 道",
+        "判断题 6 道",
+        "30 分钟",
+        "2 次（已用 0 次）",
+        "合格线",
+        "计时开始后不暂停，答案随选随存",
+    ):
         assert words in body, words
     with read_session(ui_env["app"].engine) as s:
         assert s.execute(select(Attempt)).first() is None  # nothing started, no attempt used
@@ -101,7 +109,7 @@ def test_answer_sheet_states_in_words_and_another_device_is_noticed(ui_env):
     exams.set_flag(app, o, aid, 2, True)
     at = run_page(ui_env, o, "exam", attempt_id=aid, _client_id="phone-B")
     assert not at.exception
-    sheet, = at.button_group  # the answer sheet is one widget (st.pills), not 80 buttons
+    (sheet,) = at.button_group  # the answer sheet is one widget (st.pills), not 80 buttons
     assert sheet.options[:3] == ["1√★", "2★", "3"] and len(sheet.options) == 18
     assert len(at.button) < 10
     assert "本场考试正在其他设备或浏览器窗口上作答" in texts(at)
@@ -165,8 +173,11 @@ def test_reading_time_counts_only_on_the_study_page(ui_env, monkeypatch):
     from training_app.store.models import StudyTime
 
     with read_session(ui_env["app"].engine) as s:
-        seconds = s.execute(select(StudyTime.seconds).where(StudyTime.person_id == o.id,
-                                                            StudyTime.kind == "reading")).scalars().all()
+        seconds = (
+            s.execute(select(StudyTime.seconds).where(StudyTime.person_id == o.id, StudyTime.kind == "reading"))
+            .scalars()
+            .all()
+        )
     assert sum(seconds) == 40  # the ten minutes away counted nothing
 
 

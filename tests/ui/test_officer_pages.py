@@ -1,12 +1,23 @@
 """AppTest: each officer page renders for an officer, in Chinese, from the database."""
 
-from training_app.services import exams
 from tests.ui.conftest import APP_FILE, run_page
+from training_app.services import exams
 
 
 def texts(at) -> str:
     parts = []
-    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success", "warning", "error", "metric"):
+    for kind in (
+        "title",
+        "header",
+        "subheader",
+        "markdown",
+        "caption",
+        "info",
+        "success",
+        "warning",
+        "error",
+        "metric",
+    ):
         for el in getattr(at, kind):
             parts.append(str(getattr(el, "value", "")) + str(getattr(el, "label", "")))
     return "\n".join(parts)
@@ -142,9 +153,12 @@ def test_practice_shows_the_validity_note_as_a_caption(ui_env, tmp_path, monkeyp
     bank = tmp_path / "bank_unverified"
     shutil.copytree(ui_env["app"].settings.question_bank_dir, bank)
     mk = bank / "must_know.yaml"
-    mk.write_text(mk.read_text(encoding="utf-8").replace(
-        "id_prefix: ja,\n   validity: in_force,", "id_prefix: ja,\n   validity: unverified, validity_note: 未核实,"),
-        encoding="utf-8")
+    mk.write_text(
+        mk.read_text(encoding="utf-8").replace(
+            "id_prefix: ja,\n   validity: in_force,", "id_prefix: ja,\n   validity: unverified, validity_note: 未核实,"
+        ),
+        encoding="utf-8",
+    )
     monkeypatch.setenv("QUESTION_BANK_DIR", str(bank))
     config.get_settings.cache_clear()
     st.cache_resource.clear()

@@ -6,8 +6,18 @@ from tests.ui.conftest import run_page
 from tests.ui.test_officer_pages import texts
 from training_app.services import exams
 
-STAFF_PAGES = ["dashboard", "campaigns", "roster", "items", "integrity", "reports"]
-ADMIN_PAGES = ["audit", "staff"]
+# Each page and the exact title it shows (a page that rendered another page's title would fail).
+STAFF_TITLES = {
+    "dashboard": "完成情况",
+    "campaigns": "培训任务",
+    "roster": "人员名册",
+    "items": "试题分析",
+    "integrity": "考试诚信",
+    "reports": "导出与年报",
+}
+ADMIN_TITLES = {"audit": "审计日志", "staff": "管理员账号"}
+STAFF_PAGES = list(STAFF_TITLES)
+ADMIN_PAGES = list(ADMIN_TITLES)
 
 
 def _with_results(env):
@@ -23,7 +33,7 @@ def test_coordinator_pages_render(ui_env, page):
     _with_results(ui_env)
     at = run_page(ui_env, ui_env["coordinator"], page)
     assert not at.exception, at.exception
-    assert at.title[0].value in {"完成情况", "培训任务", "人员名册", "试题分析", "考试诚信", "导出与年报"}
+    assert at.title[0].value == STAFF_TITLES[page]
 
 
 def test_dashboard_numbers(ui_env):
@@ -48,7 +58,7 @@ def test_officer_is_refused_every_staff_page(ui_env, page):
 def test_admin_pages(ui_env, page):
     at = run_page(ui_env, ui_env["admin"], page)
     assert not at.exception
-    assert at.title[0].value in {"审计日志", "管理员账号"}
+    assert at.title[0].value == ADMIN_TITLES[page]
     coordinator = run_page(ui_env, ui_env["coordinator"])
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         coordinator.switch_page(f"app_pages/{page}.py")

@@ -149,6 +149,7 @@ def _number(value, *, integer: bool = False) -> float | int | None:
 
 # --- must-know list -----------------------------------------------------------------------------
 
+
 def load_must_know(root: Path, issues: list[BankIssue]) -> tuple[dict[str, LawEntry], dict[str, Topic]]:
     path = root / "must_know.yaml"
     name = _rel(path, root)
@@ -170,14 +171,20 @@ def load_must_know(root: Path, issues: list[BankIssue]) -> tuple[dict[str, LawEn
             issues.append(BankIssue(name, line, "", "清单条目应为映射"))
             continue
         slug = _text(entry.get("slug"))
-        missing = [k for k in ("slug", "title", "short_title", "category", "audience", "version", "id_prefix") if not _text(entry.get(k))]
+        missing = [
+            k
+            for k in ("slug", "title", "short_title", "category", "audience", "version", "id_prefix")
+            if not _text(entry.get(k))
+        ]
         if missing:
             issues.append(BankIssue(name, line, slug, f"清单条目缺少字段：{', '.join(missing)}"))
             continue
         if entry["category"] not in CATEGORIES:
             issues.append(BankIssue(name, line, slug, f"未知类别 {entry['category']!r}（应为 {'/'.join(CATEGORIES)}）"))
         if entry["audience"] not in AUDIENCES:
-            issues.append(BankIssue(name, line, slug, f"未知适用对象 {entry['audience']!r}（应为 leaders/officers/all）"))
+            issues.append(
+                BankIssue(name, line, slug, f"未知适用对象 {entry['audience']!r}（应为 leaders/officers/all）")
+            )
         if slug in laws:
             issues.append(BankIssue(name, line, slug, "清单中重复的 slug"))
             continue
@@ -187,17 +194,28 @@ def load_must_know(root: Path, issues: list[BankIssue]) -> tuple[dict[str, LawEn
         prefixes[prefix] = slug
         validity, checked, validity_note, articles = _validity(entry, name, line, slug, issues)
         laws[slug] = LawEntry(
-            slug=slug, title=_text(entry["title"]), short_title=_text(entry["short_title"]),
-            category=entry["category"], audience=entry["audience"], version=str(entry["version"]).strip(),
-            id_prefix=prefix, cited_by=_text(entry.get("cited_by")) or "article", note=_text(entry.get("note")),
-            validity=validity, validity_checked=checked, validity_note=validity_note, articles=articles,
+            slug=slug,
+            title=_text(entry["title"]),
+            short_title=_text(entry["short_title"]),
+            category=entry["category"],
+            audience=entry["audience"],
+            version=str(entry["version"]).strip(),
+            id_prefix=prefix,
+            cited_by=_text(entry.get("cited_by")) or "article",
+            note=_text(entry.get("note")),
+            validity=validity,
+            validity_checked=checked,
+            validity_note=validity_note,
+            articles=articles,
         )
     for entry in data.get("topics") or []:
         line = entry.get(LINE_KEY, 1) if isinstance(entry, dict) else 1
         if not isinstance(entry, dict) or not _text(entry.get("name")) or not _text(entry.get("key")):
             issues.append(BankIssue(name, line, "", "专题条目应有 name 和 key"))
             continue
-        topics[entry["name"].strip()] = Topic(entry["name"].strip(), entry["key"].strip(), _text(entry.get("description")))
+        topics[entry["name"].strip()] = Topic(
+            entry["name"].strip(), entry["key"].strip(), _text(entry.get("description"))
+        )
     return laws, topics
 
 
@@ -241,6 +259,7 @@ def law_index(laws: dict[str, LawEntry]) -> dict[str, str]:
 
 # --- questions ----------------------------------------------------------------------------------
 
+
 def _canonical_answer(qtype: str, raw, n_options: int) -> tuple[str | None, str | None]:
     """(canonical answer, problem)."""
     letters = LETTERS[:n_options]
@@ -278,7 +297,8 @@ def _canonical_answer(qtype: str, raw, n_options: int) -> tuple[str | None, str 
 def content_hash(qtype: str, stem: str, options, answer: str, sources) -> str:
     payload = json.dumps(
         [qtype, stem, list(options), answer, [[s.law_slug, str(s.article), s.section, s.quote] for s in sources]],
-        ensure_ascii=False, separators=(",", ":"),
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
@@ -324,8 +344,16 @@ def _parse_sources(q: dict, name: str, line: int, qid: str, laws, index, issues)
             what = "section（章节或条目）" if law.cited_by == "section" else "article（条）"
             issues.append(BankIssue(name, sline, qid, f"法律依据缺少 {what}"))
             continue
-        out.append(Source(law_slug=slug, law_title=law.title, short_title=law.short_title, quote=quote,
-                          article=article, section=section))
+        out.append(
+            Source(
+                law_slug=slug,
+                law_title=law.title,
+                short_title=law.short_title,
+                quote=quote,
+                article=article,
+                section=section,
+            )
+        )
     return out
 
 
@@ -402,17 +430,29 @@ def _parse_question(q, name: str, file_ctx: dict, laws, index, topics, issues) -
     checked.update(checked_map(q.get("checked_against"), sources[0].law_slug if sources else None))
     for slug in dict.fromkeys(s.law_slug for s in sources):
         if slug not in checked:
-            issues.append(BankIssue(name, line, qid, f"未记录核对所依据的《{laws[slug].short_title}》版本（checked_against）"))
+            issues.append(
+                BankIssue(name, line, qid, f"未记录核对所依据的《{laws[slug].short_title}》版本（checked_against）")
+            )
     if len(issues) > errors_before or not sources or answer is None:
         return None
     needs_review = any(checked.get(s.law_slug) != laws[s.law_slug].version for s in sources)
     return Question(
-        id=qid, type=qtype, stem=stem, options=options, answer=answer, explanation=explanation,
-        sources=tuple(sources), difficulty=int(difficulty), tags=tuple(str(t) for t in tags),
-        topics=tuple(dict.fromkeys(q_topics)), law=sources[0].law_slug,
+        id=qid,
+        type=qtype,
+        stem=stem,
+        options=options,
+        answer=answer,
+        explanation=explanation,
+        sources=tuple(sources),
+        difficulty=int(difficulty),
+        tags=tuple(str(t) for t in tags),
+        topics=tuple(dict.fromkeys(q_topics)),
+        law=sources[0].law_slug,
         checked_against=tuple(sorted((s.law_slug, checked[s.law_slug]) for s in sources)),
         content_hash=content_hash(qtype, stem, options, answer, sources),
-        file=name, line=line, needs_review=needs_review,
+        file=name,
+        line=line,
+        needs_review=needs_review,
     )
 
 
@@ -447,8 +487,11 @@ def _parse_left_out(data: dict, path: Path, root: Path, law: LawEntry | None, is
         issues.append(BankIssue(name, line, "", "left_out 应为 {条文序号: 不出题的理由} 映射"))
         return None
     if law.cited_by != "article" or not law.articles:
-        issues.append(BankIssue(name, line, "", f"《{law.short_title}》在 must_know.yaml 中未记录条文数 articles，"
-                                                "无法核对 left_out"))
+        issues.append(
+            BankIssue(
+                name, line, "", f"《{law.short_title}》在 must_know.yaml 中未记录条文数 articles，无法核对 left_out"
+            )
+        )
         return None
     where = _key_lines(path, line)
     out: dict[ArticleKey, str] = {}
@@ -463,8 +506,14 @@ def _parse_left_out(data: dict, path: Path, root: Path, law: LawEntry | None, is
             continue
         main = article if isinstance(article, int) else int(str(article).split("-")[0])
         if not 1 <= main <= law.articles:
-            issues.append(BankIssue(name, kline, "", f"left_out 中的{article_heading(article)}超出《{law.short_title}》的条文范围 "
-                                                     f"1-{law.articles}"))
+            issues.append(
+                BankIssue(
+                    name,
+                    kline,
+                    "",
+                    f"left_out 中的{article_heading(article)}超出《{law.short_title}》的条文范围 1-{law.articles}",
+                )
+            )
             continue
         if not _text(reason):
             issues.append(BankIssue(name, kline, "", f"left_out 中{article_heading(article)}缺少不出题的理由"))
@@ -476,8 +525,9 @@ def _parse_left_out(data: dict, path: Path, root: Path, law: LawEntry | None, is
     return dict(sorted(out.items(), key=lambda kv: article_sort_key(kv[0])))
 
 
-def _load_question_file(path: Path, root: Path, laws, index, topics, issues,
-                        left_out: dict[str, dict[ArticleKey, str]] | None = None) -> list[Question]:
+def _load_question_file(
+    path: Path, root: Path, laws, index, topics, issues, left_out: dict[str, dict[ArticleKey, str]] | None = None
+) -> list[Question]:
     name = _rel(path, root)
     data = parse_yaml(path, root, issues)
     if data is None:
@@ -504,8 +554,11 @@ def _load_question_file(path: Path, root: Path, laws, index, topics, issues,
         parsed_left_out = _parse_left_out(data, path, root, laws.get(law) if law else None, issues)
         if parsed_left_out is not None and left_out is not None and law:
             if law in left_out:
-                issues.append(BankIssue(name, data.get(LINE_KEY, 1), "", f"《{laws[law].short_title}》的 left_out "
-                                                                          "已在另一个文件中给出"))
+                issues.append(
+                    BankIssue(
+                        name, data.get(LINE_KEY, 1), "", f"《{laws[law].short_title}》的 left_out 已在另一个文件中给出"
+                    )
+                )
             else:
                 left_out[law] = parsed_left_out
     out = []
@@ -517,6 +570,7 @@ def _load_question_file(path: Path, root: Path, laws, index, topics, issues,
 
 
 # --- blueprints ---------------------------------------------------------------------------------
+
 
 def _load_blueprint(path: Path, root: Path, laws, topics, issues) -> Blueprint | None:
     name = _rel(path, root)
@@ -545,8 +599,11 @@ def _load_blueprint(path: Path, root: Path, laws, topics, issues) -> Blueprint |
     if not isinstance(data.get("partial_credit", False), bool) or not isinstance(data.get("practice", False), bool):
         issues.append(BankIssue(name, line, bid, "partial_credit / practice 应为 true 或 false"))
     points = data.get("points") or {}
-    if not isinstance(points, dict) or any(k not in QUESTION_TYPES for k in points if k != LINE_KEY) or any(
-            (_number(v) is None or _number(v) <= 0) for k, v in points.items() if k != LINE_KEY):
+    if (
+        not isinstance(points, dict)
+        or any(k not in QUESTION_TYPES for k in points if k != LINE_KEY)
+        or any((_number(v) is None or _number(v) <= 0) for k, v in points.items() if k != LINE_KEY)
+    ):
         issues.append(BankIssue(name, line, bid, "points 应为 {single: 1, multiple: 2, judge: 1} 形式，分值为正数"))
         points = {}
     raw_sections = data["sections"]
@@ -560,7 +617,9 @@ def _load_blueprint(path: Path, root: Path, laws, topics, issues) -> Blueprint |
             issues.append(BankIssue(name, sline, bid, "sections 的条目应为映射"))
             continue
         if sec.get("type") not in (*QUESTION_TYPES, "any"):
-            issues.append(BankIssue(name, sline, bid, f"未知题型 {sec.get('type')!r}（应为 single/multiple/judge/any）"))
+            issues.append(
+                BankIssue(name, sline, bid, f"未知题型 {sec.get('type')!r}（应为 single/multiple/judge/any）")
+            )
             continue
         count = _number(sec.get("count"), integer=True)
         if count is None or count <= 0:
@@ -579,19 +638,28 @@ def _load_blueprint(path: Path, root: Path, laws, topics, issues) -> Blueprint |
                 issues.append(BankIssue(name, sline, bid, f"未知专题 {t!r}"))
         diff = sec.get("difficulty") or {}
         diff_items = [(k, v) for k, v in diff.items() if k != LINE_KEY] if isinstance(diff, dict) else None
-        if diff and (diff_items is None or any(k not in (1, 2, 3) or _number(v, integer=True) is None or v < 0
-                                                for k, v in diff_items) or sum(v for _, v in diff_items) != count):
+        if diff and (
+            diff_items is None
+            or any(k not in (1, 2, 3) or _number(v, integer=True) is None or v < 0 for k, v in diff_items)
+            or sum(v for _, v in diff_items) != count
+        ):
             issues.append(BankIssue(name, sline, bid, "difficulty 应为 {1: n, 2: n, 3: n}，且合计等于 count"))
             diff_items = []
         for a in lists["audience"]:
             if a not in AUDIENCES:
                 issues.append(BankIssue(name, sline, bid, f"未知适用对象 {a!r}"))
-        sections.append(BlueprintSection(
-            type=sec["type"], count=count, laws=tuple(lists["laws"]), topics=tuple(lists["topics"]),
-            tags=tuple(lists["tags"]), audience=tuple(lists["audience"]),
-            difficulty=tuple(sorted((int(k), int(v)) for k, v in (diff_items or []))),
-            label=_text(sec.get("label")),
-        ))
+        sections.append(
+            BlueprintSection(
+                type=sec["type"],
+                count=count,
+                laws=tuple(lists["laws"]),
+                topics=tuple(lists["topics"]),
+                tags=tuple(lists["tags"]),
+                audience=tuple(lists["audience"]),
+                difficulty=tuple(sorted((int(k), int(v)) for k, v in (diff_items or []))),
+                label=_text(sec.get("label")),
+            )
+        )
     if not sections and len(issues) == before:
         issues.append(BankIssue(name, line, bid, "组卷方案没有任何 sections"))
     if any(sec.type == "any" for sec in sections):
@@ -601,16 +669,22 @@ def _load_blueprint(path: Path, root: Path, laws, topics, issues) -> Blueprint |
     if len(issues) > before:
         return None
     return Blueprint(
-        id=bid, title=_text(data["title"]), description=_text(data.get("description")),
-        audience=_text(data.get("audience")) or "officers", time_limit_minutes=int(minutes),
+        id=bid,
+        title=_text(data["title"]),
+        description=_text(data.get("description")),
+        audience=_text(data.get("audience")) or "officers",
+        time_limit_minutes=int(minutes),
         pass_mark=float(pass_mark),
         points=tuple(sorted((k, float(v)) for k, v in points.items() if k != LINE_KEY)),
-        sections=tuple(sections), partial_credit=bool(data.get("partial_credit", False)),
-        practice=bool(data.get("practice", False)), file=name,
+        sections=tuple(sections),
+        partial_credit=bool(data.get("partial_credit", False)),
+        practice=bool(data.get("practice", False)),
+        file=name,
     )
 
 
 # --- the whole bank -----------------------------------------------------------------------------
+
 
 def _fingerprint(root: Path, files: list[Path]) -> str:
     h = hashlib.sha256()
@@ -625,8 +699,12 @@ def question_files(root: Path) -> list[Path]:
     return sorted(p for p in files if p.name != "must_know.yaml" and "blueprints" not in p.relative_to(root).parts)
 
 
-def load_bank(root: str | Path, *, check_blueprints: bool = True) -> Bank:
-    """Parse and validate the whole bank; raise BankError listing every problem."""
+def load_bank(root: str | Path) -> Bank:
+    """Parse and validate the whole bank; raise BankError listing every problem.
+
+    Whether the questions can fill each blueprint is a rule of paper assembly, checked outside bank/ (which
+    knows nothing of the engine): ``engine.paper.blueprint_issues``, run by ``services.common.load_checked_bank``
+    for the app start, ``training-app bank check`` and the workbook import."""
     root = Path(root)
     issues: list[BankIssue] = []
     if not root.is_dir():
@@ -656,19 +734,15 @@ def load_bank(root: str | Path, *, check_blueprints: bool = True) -> Bank:
         for t in q.topics:
             by_topic.setdefault(t, []).append(q.id)
     bank = Bank(
-        laws=laws, topics=topics, questions=questions, blueprints=blueprints,
+        laws=laws,
+        topics=topics,
+        questions=questions,
+        blueprints=blueprints,
         fingerprint=_fingerprint(root, [root / "must_know.yaml", *files, *bp_files]) if not issues else "",
-        by_law={k: tuple(v) for k, v in by_law.items()}, by_topic={k: tuple(v) for k, v in by_topic.items()},
+        by_law={k: tuple(v) for k, v in by_law.items()},
+        by_topic={k: tuple(v) for k, v in by_topic.items()},
         left_out=left_out,
     )
-    if check_blueprints and not issues:
-        from ..engine.paper import PaperError, assemble_paper  # engine is pure; no cycle at import time
-
-        for bp in blueprints.values():
-            try:
-                assemble_paper(bank, bp, seed=0)
-            except PaperError as exc:
-                issues.append(BankIssue(bp.file, 1, bp.id, f"题库无法满足组卷方案：{exc}"))
     if issues:
         raise BankError(issues)
     log.info("question bank loaded: %d questions, %d laws, %d blueprints", len(questions), len(laws), len(blueprints))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -18,7 +19,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _HEADER = re.compile(r"^checked_against:.*(?:\n[ \t]+.*)*\n?", re.MULTILINE)
 
 
-def _cited(data: dict, index: dict[str, str]) -> set[str]:
+def _cited(data: dict[str, Any], index: dict[str, str]) -> set[str]:
     out = set()
     for q in data.get("questions") or []:
         if not isinstance(q, dict):
@@ -45,21 +46,29 @@ def stamp(root: Path, *, law: str | None = None) -> dict[str, int]:
         text = path.read_text(encoding="utf-8")
         data = yaml.load(text, Loader=_Loader) or {}
         existing = data.get("checked_against")
-        current = dict(existing) if isinstance(existing, dict) else (
-            {data["law"]: str(existing)} if existing is not None and data.get("law") else {})
+        current = (
+            dict(existing)
+            if isinstance(existing, dict)
+            else ({data["law"]: str(existing)} if existing is not None and data.get("law") else {})
+        )
         wanted = dict(current)
         for slug in sorted(_cited(data, index)):
             if slug not in wanted or slug == law:
                 wanted[slug] = versions[slug]
         if wanted == current:
             continue
-        line = "checked_against: " + yaml.safe_dump(dict(sorted(wanted.items())), allow_unicode=True,
-                                                    default_flow_style=True, width=10000).strip() + "\n"
+        line = (
+            "checked_against: "
+            + yaml.safe_dump(
+                dict(sorted(wanted.items())), allow_unicode=True, default_flow_style=True, width=10000
+            ).strip()
+            + "\n"
+        )
         if _HEADER.search(text):
             text = _HEADER.sub(line, text, count=1)
         else:
             m = re.search(r"^questions:", text, re.MULTILINE)
-            text = text[: m.start()] + line + text[m.start():] if m else line + text
+            text = text[: m.start()] + line + text[m.start() :] if m else line + text
         path.write_text(text, encoding="utf-8")
         changed[str(path.relative_to(root))] = sum(1 for k in wanted if wanted[k] != current.get(k))
     return changed

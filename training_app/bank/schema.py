@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
-QUESTION_TYPES = ("single", "multiple", "judge")
-TYPE_LABELS = {"single": "单选题", "multiple": "多选题", "judge": "判断题"}
+from ..qtypes import JUDGE_FALSE as JUDGE_FALSE
+from ..qtypes import JUDGE_TRUE as JUDGE_TRUE
+from ..qtypes import LETTERS as LETTERS
+from ..qtypes import option_keys, shown_options
+from ..vocab import QUESTION_TYPE_LABELS
+from ..vocab import QUESTION_TYPES as QUESTION_TYPES
+
+TYPE_LABELS = QUESTION_TYPE_LABELS  # the name the bank tools use
 AUDIENCES = ("leaders", "officers", "all")
 CATEGORIES = ("宪法", "法律", "行政法规", "党内法规", "地方性法规", "地方政府规章", "规范性文件")
-LETTERS = "ABCDEF"
-JUDGE_TRUE, JUDGE_FALSE = "T", "F"
 CASE_TAG = "案例分析"
 # Whether a must-know document is in force (must_know.yaml `validity:`). Exams draw only on documents in force
 # unless a blueprint section names the document in its `laws:`; practice offers every question, with a note.
@@ -18,7 +23,20 @@ VALIDITY = ("in_force", "period_ended", "unverified")
 IN_FORCE = "in_force"
 VALIDITY_LABELS = {"in_force": "现行有效", "period_ended": "实施期限已届满", "unverified": "现行效力未经核实"}
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
@@ -40,7 +58,7 @@ def int_to_cn(n: int) -> str:
     digits = "零一二三四五六七八九"
     if n < 10:
         return digits[n]
-    parts = []
+    parts: list[str] = []
     for unit_value, unit in ((1000, "千"), (100, "百"), (10, "十")):
         q, n = divmod(n, unit_value)
         if q:
@@ -56,7 +74,7 @@ def int_to_cn(n: int) -> str:
 ArticleKey = int | str
 
 
-def parse_article(value) -> ArticleKey:
+def parse_article(value: object) -> ArticleKey:
     """33, "33", "第三十三条", "20-1", "第二十条之一" -> 33 / "20-1"."""
     if isinstance(value, bool):
         raise ValueError(value)
@@ -82,7 +100,7 @@ def article_heading(key: ArticleKey) -> str:
     return f"第{int_to_cn(int(main))}条之{int_to_cn(int(sub))}"
 
 
-def article_sort_key(key: ArticleKey | None) -> tuple:
+def article_sort_key(key: ArticleKey | None) -> tuple[int, int | str]:
     if key is None:
         return (10**9, 0)
     if isinstance(key, int):
@@ -180,13 +198,11 @@ class Question:
 
     @property
     def display_options(self) -> tuple[str, ...]:
-        return ("正确", "错误") if self.type == "judge" else self.options
+        return shown_options(self.type, self.options)
 
     def option_keys(self) -> tuple[str, ...]:
         """Canonical keys of the options, in bank order."""
-        if self.type == "judge":
-            return (JUDGE_TRUE, JUDGE_FALSE)
-        return tuple(LETTERS[: len(self.options)])
+        return option_keys(self.type, len(self.options))
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +267,7 @@ class Bank:
     # Per law file: {law slug: {article: reason}}, the articles that state no testable rule (article coverage).
     left_out: dict[str, dict[ArticleKey, str]] = field(default_factory=dict)
     # Section pools computed once per bank object (engine.paper.section_pool): the bank never changes in place.
-    pool_cache: dict = field(default_factory=dict, init=False, compare=False, repr=False)
+    pool_cache: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def active_questions(self) -> list[Question]:
         return [q for q in self.questions.values() if not q.needs_review]

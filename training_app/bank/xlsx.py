@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,14 +40,14 @@ from ..textsafe import neutralize
 from .loader import (
     BankError,
     checked_map,
-    strip_lines,
     law_index,
     load_bank,
     load_must_know,
     parse_yaml,
     question_files,
+    strip_lines,
 )
-from .schema import LETTERS, TYPE_LABELS, BankIssue, LawEntry, article_heading, parse_article
+from .schema import LETTERS, TYPE_LABELS, Bank, BankIssue, LawEntry, article_heading, parse_article
 
 SHEET = "题库"
 HELP_SHEET = "填写说明"
@@ -68,8 +69,11 @@ _SECTION_PREFIXES = ("章节：", "章节:")
 _LIST_SPLIT = re.compile(r"[、,，;；\n]+")
 _ANSWER_SPLIT = re.compile(r"[\s、,，;；/]+")
 _FILE_RE = re.compile(r"^[A-Za-z0-9_\-]+(/[A-Za-z0-9_\-]+)*\.ya?ml$")
-_LABEL_TO_TYPE = {**{v: k for k, v in TYPE_LABELS.items()}, **{v.removesuffix("题"): k for k, v in TYPE_LABELS.items()},
-                  **{k: k for k in TYPE_LABELS}}
+_LABEL_TO_TYPE = {
+    **{v: k for k, v in TYPE_LABELS.items()},
+    **{v.removesuffix("题"): k for k, v in TYPE_LABELS.items()},
+    **{k: k for k in TYPE_LABELS},
+}
 _TRUE = {"正确", "对", "√", "T", "TRUE", "是"}
 _FALSE = {"错误", "错", "×", "F", "FALSE", "否"}
 
@@ -88,6 +92,7 @@ class XlsxImportError(Exception):
 
 
 # --- formula neutralisation (bijective) ---------------------------------------------------------
+
 
 def _is_formula(text: str) -> bool:
     return neutralize(text) != text
@@ -110,6 +115,7 @@ def _unescape(text: str) -> str:
 
 # --- export -------------------------------------------------------------------------------------
 
+
 def _read_files(root: Path) -> list[tuple[str, dict]]:
     """(relative path, parsed file) for every question file; a file that does not parse is a BankError."""
     issues: list[BankIssue] = []
@@ -122,9 +128,16 @@ def _read_files(root: Path) -> list[tuple[str, dict]]:
             if data is None:
                 continue
             data = strip_lines(data)
-        if not isinstance(data, dict) or not isinstance(data.get("questions"), list) \
-                or not all(isinstance(q, dict) for q in data["questions"]):
-            issues.append(BankIssue(str(path.relative_to(root)), 1, "", "题目文件应为映射，并包含 questions: 列表（每题一个映射）"))
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("questions"), list)
+            or not all(isinstance(q, dict) for q in data["questions"])
+        ):
+            issues.append(
+                BankIssue(
+                    str(path.relative_to(root)), 1, "", "题目文件应为映射，并包含 questions: 列表（每题一个映射）"
+                )
+            )
             continue
         out.append((path.relative_to(root).as_posix(), data))
     if issues:
@@ -162,8 +175,11 @@ def _article_cell(src: dict, laws, index) -> str:
         by_section = slug is not None and laws[slug].cited_by == "section"
         # plain only where the import reads it back as this section: a law cited by section, and text that
         # reads neither as an article nor as an explicit section
-        return text if by_section and not _is_article(text) and not text.startswith(_SECTION_PREFIXES) \
+        return (
+            text
+            if by_section and not _is_article(text) and not text.startswith(_SECTION_PREFIXES)
             else SECTION_PREFIX + text
+        )
     return ""
 
 
@@ -217,7 +233,11 @@ def _rows_of_file(rel: str, data: dict, laws, index) -> list[dict]:
                 row[f"依据{n}原文"] = _str(src.get("quote"))
         diff = q.get("difficulty")
         row[C_DIFF] = diff if isinstance(diff, int) and not isinstance(diff, bool) else _str(diff)
-        row[C_TAGS] = "、".join(_str(t) for t in (q.get("tags") or [])) if isinstance(q.get("tags"), list) else _str(q.get("tags"))
+        row[C_TAGS] = (
+            "、".join(_str(t) for t in (q.get("tags") or []))
+            if isinstance(q.get("tags"), list)
+            else _str(q.get("tags"))
+        )
         row[C_TOPICS] = "、".join(_str(t) for t in (q.get("topics") or []))
         if q.get("checked_against") is not None:
             first = sources[0] if sources and isinstance(sources[0], dict) else {}
@@ -244,8 +264,19 @@ def _width(col: str) -> float:
         return 22
     if col.endswith("法律") and col != C_FLAW:
         return 24
-    return {C_ID: 16, C_TYPE: 8, C_ANSWER: 8, C_DIFF: 6, C_TAGS: 20, C_TOPICS: 20, C_FILE: 34, C_FLAW: 24,
-            C_FTOPIC: 18, C_FCHECKED: 36, C_QCHECKED: 36}.get(col, 14)
+    return {
+        C_ID: 16,
+        C_TYPE: 8,
+        C_ANSWER: 8,
+        C_DIFF: 6,
+        C_TAGS: 20,
+        C_TOPICS: 20,
+        C_FILE: 34,
+        C_FLAW: 24,
+        C_FTOPIC: 18,
+        C_FCHECKED: 36,
+        C_QCHECKED: 36,
+    }.get(col, 14)
 
 
 HELP = [
@@ -256,12 +287,18 @@ HELP = [
     (C_TYPE, "单选题、多选题或判断题。"),
     ("选项A-选项F", "选择题 2-6 个选项，从 A 起连续填写；判断题不填。"),
     (C_ANSWER, "单选题一个字母（B）；多选题两个以上字母（ACD，也可写 A、C、D）；判断题填“正确”或“错误”。"),
-    ("依据N法律 / 依据N条款 / 依据N原文", "每个法律依据一组；依据可以有多组（需要更多时照样增加“依据5法律”等列）。"
-     "法律写全称或简称；条款写“第三十三条”或“第二十条之一”，按章节引用的文件写章节序号，写“章节：……”强制按章节处理；原文逐字摘录。"),
+    (
+        "依据N法律 / 依据N条款 / 依据N原文",
+        "每个法律依据一组；依据可以有多组（需要更多时照样增加“依据5法律”等列）。"
+        "法律写全称或简称；条款写“第三十三条”或“第二十条之一”，按章节引用的文件写章节序号，写“章节：……”强制按章节处理；原文逐字摘录。",
+    ),
     (C_DIFF, "1、2 或 3（1 记忆，2 理解，3 综合运用或案例）。"),
     (f"{C_TAGS} / {C_TOPICS}", "多个之间用顿号“、”分隔；专题须是应知应会清单中已定义的专题。"),
     (C_FILE, "题目所在的题库文件，如 laws/administrative_penalty_law.yaml。"),
-    (f"{C_FLAW} / {C_FTOPIC} / {C_FCHECKED}", "所在文件的文件头，同一文件的每一行必须相同。核对版本每行一部法律：“法律简称：版本”。"),
+    (
+        f"{C_FLAW} / {C_FTOPIC} / {C_FCHECKED}",
+        "所在文件的文件头，同一文件的每一行必须相同。核对版本每行一部法律：“法律简称：版本”。",
+    ),
     ("公式", "以 = + - @ 开头的文字在导出时前面加了英文单引号'，防止被当作公式；导入时自动去掉，请保留。"),
 ]
 
@@ -336,6 +373,7 @@ def export_xlsx(bank_dir: Path, out: Path) -> int:
 
 # --- reading the sheet --------------------------------------------------------------------------
 
+
 def _cell_text(value) -> str:
     """A cell as text: numbers without a trailing .0, dates as ISO, formula escapes removed."""
     if value is None:
@@ -400,6 +438,7 @@ def _read_sheet(xlsx: Path) -> _Sheet:
 
 # --- cells -> question file data ----------------------------------------------------------------
 
+
 def _known(title: str) -> bool:
     return title in _KNOWN or bool(_SRC_RE.match(title) or _OPT_RE.match(title))
 
@@ -446,7 +485,7 @@ def _parse_source(law: str, where: str, quote: str, laws, index) -> dict:
     slug = index.get(law)
     if where:
         if where.startswith(_SECTION_PREFIXES):
-            src["section"] = where[len(SECTION_PREFIX):].strip()
+            src["section"] = where[len(SECTION_PREFIX) :].strip()
         elif slug is not None and laws[slug].cited_by == "section" and not _is_article(where):
             src["section"] = where
         else:
@@ -487,8 +526,10 @@ def _question(cells: dict[str, str], laws, index) -> tuple[dict, list[str]]:
     for c, v in cells.items():
         if (m := _SRC_RE.match(c)) and v:
             groups.setdefault(int(m[1]), {})[m[2]] = v
-    sources = [_parse_source(g.get("法律", ""), g.get("条款", ""), g.get("原文", ""), laws, index)
-               for _, g in sorted(groups.items())]
+    sources = [
+        _parse_source(g.get("法律", ""), g.get("条款", ""), g.get("原文", ""), laws, index)
+        for _, g in sorted(groups.items())
+    ]
     if len(sources) == 1:
         q["source"] = sources[0]
     elif sources:
@@ -526,13 +567,19 @@ def _file_problem(rel: str) -> str | None:
     if not rel:
         return f"缺少{C_FILE}（如 laws/administrative_penalty_law.yaml）"
     parts = rel.split("/")
-    if not _FILE_RE.match(rel) or ".." in parts or parts[0] == "blueprints" or "blueprints" in parts \
-            or parts[-1] == "must_know.yaml":
+    if (
+        not _FILE_RE.match(rel)
+        or ".." in parts
+        or parts[0] == "blueprints"
+        or "blueprints" in parts
+        or parts[-1] == "must_know.yaml"
+    ):
         return f"{C_FILE} {rel!r} 不是题目文件的相对路径（如 laws/administrative_penalty_law.yaml）"
     return None
 
 
 # --- YAML writing -------------------------------------------------------------------------------
+
 
 class _Flow(list):
     """A list written in flow style: [A, C]."""
@@ -584,6 +631,7 @@ def _question_lines(text: str) -> list[int]:
 
 # --- import -------------------------------------------------------------------------------------
 
+
 @dataclass
 class _File:
     header: dict
@@ -612,8 +660,13 @@ def _group(rows, laws, index, problems) -> dict[str, _File]:
             files[rel] = _File(header, row_no)
             header_key[rel] = _key(header)
         elif _key(header) != header_key[rel]:
-            problems.append((row_no, f"文件头（{C_FLAW}、{C_FTOPIC}、{C_FCHECKED}）与同一文件 {rel} 的第 "
-                                     f"{files[rel].header_row} 行不一致"))
+            problems.append(
+                (
+                    row_no,
+                    f"文件头（{C_FLAW}、{C_FTOPIC}、{C_FCHECKED}）与同一文件 {rel} 的第 "
+                    f"{files[rel].header_row} 行不一致",
+                )
+            )
         files[rel].rows.append(row_no)
         files[rel].questions.append(q)
     return files
@@ -654,10 +707,12 @@ def _keep_yaml_only(data: dict, old: dict | None, left_out: dict[int, str] | Non
     return {**head, **kept, "questions": data["questions"]}
 
 
-def import_xlsx(xlsx: Path, bank_dir: Path) -> int:
+def import_xlsx(xlsx: Path, bank_dir: Path, *, load: Callable[[Path], Bank] = load_bank) -> int:
     """Validate every row, then rewrite the question files that changed; returns the number of questions.
 
-    Raises :class:`XlsxImportError` (and changes nothing) when any row has a problem."""
+    `load` validates the rewritten bank (the CLI passes ``services.common.load_checked_bank``, which also checks
+    that every blueprint can still be filled). Raises :class:`XlsxImportError` (and changes nothing) when any
+    row has a problem."""
     root = Path(bank_dir)
     sheet = _read_sheet(Path(xlsx))
     problems = list(sheet.problems)
@@ -684,8 +739,13 @@ def import_xlsx(xlsx: Path, bank_dir: Path) -> int:
         for q in data["questions"]:
             qid = _str(q.get("id")).strip()
             if qid and qid not in sheet_ids:
-                problems.append((0, f"题库中的题目 {qid}（{rel}）不在表格中：导入不能删除题目（考试记录按编号引用题目），"
-                                    "如确需删除请直接修改题库文件"))
+                problems.append(
+                    (
+                        0,
+                        f"题库中的题目 {qid}（{rel}）不在表格中：导入不能删除题目（考试记录按编号引用题目），"
+                        "如确需删除请直接修改题库文件",
+                    )
+                )
 
     with tempfile.TemporaryDirectory(prefix="bank-import-") as tmp:
         work = Path(tmp) / "bank"
@@ -693,32 +753,42 @@ def import_xlsx(xlsx: Path, bank_dir: Path) -> int:
         changed: dict[str, str] = {}
         for rel, f in files.items():
             if rel in existing:
-                old_rows = [{k: _cell_text(_escape(v)) for k, v in r.items()}  # as the sheet reads them
-                            for r in _rows_of_file(rel, existing[rel], laws, index)]
+                old_rows = [
+                    {k: _cell_text(_escape(v)) for k, v in r.items()}  # as the sheet reads them
+                    for r in _rows_of_file(rel, existing[rel], laws, index)
+                ]
                 old = _group([(0, r) for r in old_rows], laws, index, [])
-                same_left_out = (sheet_left_out is None or rel not in sheet_left_out
-                                 or {int(k): v for k, v in (existing[rel].get("left_out") or {}).items()}
-                                 == sheet_left_out[rel])
+                same_left_out = (
+                    sheet_left_out is None
+                    or rel not in sheet_left_out
+                    or {int(k): v for k, v in (existing[rel].get("left_out") or {}).items()} == sheet_left_out[rel]
+                )
                 if rel in old and _key(old[rel].data()) == _key(f.data()) and same_left_out:
                     continue
             lo = sheet_left_out.get(rel) if sheet_left_out is not None else None
             changed[rel] = _dump(_keep_yaml_only(f.data(), existing.get(rel), lo))
         for rel, data in existing.items():  # every question of a file moved elsewhere: keep the header only
             if rel not in files and data["questions"]:
-                changed[rel] = _dump({k: (_FlowMap(v) if k == "checked_against" and isinstance(v, dict) else v)
-                                      for k, v in data.items() if k != "questions"} | {"questions": []})
+                changed[rel] = _dump(
+                    {
+                        k: (_FlowMap(v) if k == "checked_against" and isinstance(v, dict) else v)
+                        for k, v in data.items()
+                        if k != "questions"
+                    }
+                    | {"questions": []}
+                )
         for rel, text in changed.items():
             target = work / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
 
         try:
-            load_bank(work)
+            load(work)
         except BankError as exc:
             problems += _map_issues(exc.issues, work, files, type_rows)
         if problems:
             raise XlsxImportError(problems)
-        _write(root, {rel: (work / rel).read_bytes() for rel in changed})
+        _write(root, {rel: (work / rel).read_bytes() for rel in changed}, load)
     return len(sheet.rows)
 
 
@@ -739,6 +809,7 @@ def _map_issues(issues: list[BankIssue], work: Path, files: dict[str, _File], ty
         def sub(m):
             row, rel, whole = locate(m[1], int(m[2]))
             return f"第 {row} 行" if row and not whole else f"{rel}:{m[2]}"
+
         return re.sub(r"([A-Za-z0-9_./\\-]+\.ya?ml):(\d+)", sub, message)
 
     out = []
@@ -756,7 +827,7 @@ def _map_issues(issues: list[BankIssue], work: Path, files: dict[str, _File], ty
     return out
 
 
-def _write(root: Path, contents: dict[str, bytes]) -> None:
+def _write(root: Path, contents: dict[str, bytes], load: Callable[[Path], Bank] = load_bank) -> None:
     """Replace each file atomically; if the bank then fails to load, put every file back as it was."""
     if not contents:
         return
@@ -764,7 +835,7 @@ def _write(root: Path, contents: dict[str, bytes]) -> None:
     try:
         for rel, data in contents.items():
             _atomic_write(root / rel, data)
-        load_bank(root)
+        load(root)
     except BaseException:
         for rel, data in before.items():
             if data is None:

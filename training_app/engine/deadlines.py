@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-IN_PROGRESS, FINISHED = "in_progress", "finished"
+from ..clock import UTC as UTC
+from ..clock import as_utc as as_utc
+from ..clock import utcnow as utcnow
+from ..vocab import ASSIGNMENT_STATUS_LABELS, AssignmentStatus, AttemptState, CampaignStatus, ReviewPolicy
 
+IN_PROGRESS, FINISHED = AttemptState.IN_PROGRESS, AttemptState.FINISHED
+
+# The Chinese labels of the assignment statuses, as `assignment_status` returns them (kept for its callers;
+# new code uses `assignment_state` and vocab.ASSIGNMENT_STATUS_LABELS).
 STATUS_NOT_STARTED, STATUS_IN_PROGRESS, STATUS_DONE, STATUS_OVERDUE, STATUS_NOT_OPEN = (
-    "未开始", "进行中", "已完成", "已逾期", "未开放")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(dt: datetime | None) -> datetime | None:
-    """Databases may hand back naive datetimes: they are UTC by convention."""
-    if dt is None:
-        return None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+    ASSIGNMENT_STATUS_LABELS[s]
+    for s in (
+        AssignmentStatus.NOT_STARTED,
+        AssignmentStatus.IN_PROGRESS,
+        AssignmentStatus.DONE,
+        AssignmentStatus.OVERDUE,
+        AssignmentStatus.NOT_OPEN,
+    )
+)
 
 
 def personal_close(closes_at: datetime, extended_until: datetime | None) -> datetime:
@@ -27,8 +31,9 @@ def personal_close(closes_at: datetime, extended_until: datetime | None) -> date
     return max(closes_at, extended_until) if extended_until else closes_at
 
 
-def attempt_deadline(started_at: datetime, time_limit_minutes: int, closes_at: datetime,
-                     extended_until: datetime | None = None) -> datetime:
+def attempt_deadline(
+    started_at: datetime, time_limit_minutes: int, closes_at: datetime, extended_until: datetime | None = None
+) -> datetime:
     """The earlier of start + time limit and the campaign's (personal) close time."""
     limit_end = as_utc(started_at) + timedelta(minutes=time_limit_minutes)
     return min(limit_end, personal_close(closes_at, extended_until))
@@ -42,8 +47,15 @@ def seconds_left(deadline: datetime, now: datetime | None = None) -> int:
     return max(0, int((as_utc(deadline) - (now or utcnow())).total_seconds()))
 
 
-def can_start(now: datetime, opens_at: datetime, closes_at: datetime, extended_until: datetime | None,
-              attempts_used: int, attempts_allowed: int, has_open_attempt: bool) -> tuple[bool, str]:
+def can_start(
+    now: datetime,
+    opens_at: datetime,
+    closes_at: datetime,
+    extended_until: datetime | None,
+    attempts_used: int,
+    attempts_allowed: int,
+    has_open_attempt: bool,
+) -> tuple[bool, str]:
     """(allowed, reason in Chinese for the officer)."""
     if has_open_attempt:
         return False, "已有进行中的考试，请继续作答"
@@ -56,14 +68,45 @@ def can_start(now: datetime, opens_at: datetime, closes_at: datetime, extended_u
     return True, ""
 
 
-def assignment_status(now: datetime, opens_at: datetime, closes_at: datetime, extended_until: datetime | None,
-                      has_open_attempt: bool, finished_attempts: int) -> str:
+def assignment_state(
+    now: datetime,
+    opens_at: datetime,
+    closes_at: datetime,
+    extended_until: datetime | None,
+    has_open_attempt: bool,
+    finished_attempts: int,
+) -> AssignmentStatus:
+    """Where an assigned person stands in a campaign."""
     if has_open_attempt:
-        return STATUS_IN_PROGRESS
+        return AssignmentStatus.IN_PROGRESS
     if finished_attempts > 0:
-        return STATUS_DONE
+        return AssignmentStatus.DONE
     if now < as_utc(opens_at):
-        return STATUS_NOT_OPEN
+        return AssignmentStatus.NOT_OPEN
     if now >= personal_close(closes_at, extended_until):
-        return STATUS_OVERDUE
-    return STATUS_NOT_STARTED
+        return AssignmentStatus.OVERDUE
+    return AssignmentStatus.NOT_STARTED
+
+
+def assignment_status(
+    now: datetime,
+    opens_at: datetime,
+    closes_at: datetime,
+    extended_until: datetime | None,
+    has_open_attempt: bool,
+    finished_attempts: int,
+) -> str:
+    """The Chinese label of `assignment_state` (what 我的学习 shows)."""
+    return ASSIGNMENT_STATUS_LABELS[
+        assignment_state(now, opens_at, closes_at, extended_until, has_open_attempt, finished_attempts)
+    ]
+
+
+def review_open(policy: str, campaign_status: str, closes_at: datetime, now: datetime) -> bool:
+    """May an officer see the right answers of a finished attempt: at once (after_submit), once the campaign
+    has closed (after_close), or never (none)."""
+    if policy == ReviewPolicy.AFTER_SUBMIT:
+        return True
+    if policy == ReviewPolicy.AFTER_CLOSE:
+        return campaign_status == CampaignStatus.CLOSED or now >= as_utc(closes_at)
+    return False

@@ -42,19 +42,26 @@ def answer_gaps(rec: AttemptRecord) -> list[float]:
     return out
 
 
-def fast_signal(rec: AttemptRecord, *, max_median_seconds: float, min_score: float, min_answers: int = 10) -> dict | None:
+def fast_signal(
+    rec: AttemptRecord, *, max_median_seconds: float, min_score: float, min_answers: int = 10
+) -> dict | None:
     gaps = answer_gaps(rec)
     if len(gaps) < min_answers or rec.percent / 100 < min_score:
         return None
     median = statistics.median(gaps)
     if median >= max_median_seconds:
         return None
-    return {"median_seconds": round(median, 2), "percent": rec.percent, "answered": len(gaps),
-            "total_minutes": round((rec.finished_at - rec.started_at).total_seconds() / 60, 1)}
+    return {
+        "median_seconds": round(median, 2),
+        "percent": rec.percent,
+        "answered": len(gaps),
+        "total_minutes": round((rec.finished_at - rec.started_at).total_seconds() / 60, 1),
+    }
 
 
-def copy_signals(records: list[AttemptRecord], *, min_common: int, min_share: float, min_wrong: int,
-                 window: timedelta) -> list[tuple[int, int, dict]]:
+def copy_signals(
+    records: list[AttemptRecord], *, min_common: int, min_share: float, min_wrong: int, window: timedelta
+) -> list[tuple[int, int, dict]]:
     """Pairs of attempts taken at the same time that share improbably many identical answers, identical wrong
     answers among them. Candidate pairs come from an index of shared wrong answers, not from all pairs."""
     wrong_index: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -86,10 +93,21 @@ def copy_signals(records: list[AttemptRecord], *, min_common: int, min_share: fl
         if len(same) / len(common) < min_share:
             continue
         evidence = {
-            "common": len(common), "identical": len(same), "identical_wrong": n_wrong,
+            "common": len(common),
+            "identical": len(same),
+            "identical_wrong": n_wrong,
             "started": [a.started_at.isoformat(), b.started_at.isoformat()],
-            "answers": [{"question": qid, "a": ra[qid].response, "b": rb[qid].response, "correct": ra[qid].correct,
-                         "a_at": ra[qid].saved_at.isoformat(), "b_at": rb[qid].saved_at.isoformat()} for qid in common],
+            "answers": [
+                {
+                    "question": qid,
+                    "a": ra[qid].response,
+                    "b": rb[qid].response,
+                    "correct": ra[qid].correct,
+                    "a_at": ra[qid].saved_at.isoformat(),
+                    "b_at": rb[qid].saved_at.isoformat(),
+                }
+                for qid in common
+            ],
         }
         out.append((a_id, b_id, evidence))
     return out
@@ -104,5 +122,8 @@ def multi_browser_signal(rec: AttemptRecord) -> dict | None:
             seen_order.append(e.client_id)
     if len(set(seen_order)) < 2 or len(seen_order) == len(set(seen_order)):
         return None  # one browser, or one after the other (a refresh, a new device): not at once
-    return {"clients": len(set(seen_order)), "switches": len(seen_order) - 1,
-            "timeline": [{"at": e.saved_at.isoformat(), "slot": e.slot, "client": e.client_id[:8]} for e in events][:200]}
+    return {
+        "clients": len(set(seen_order)),
+        "switches": len(seen_order) - 1,
+        "timeline": [{"at": e.saved_at.isoformat(), "slot": e.slot, "client": e.client_id[:8]} for e in events][:200],
+    }

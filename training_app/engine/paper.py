@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
-from ..bank.schema import Bank, Blueprint, BlueprintSection, Question
+from .. import qtypes
+from ..bank.schema import Bank, BankIssue, Blueprint, BlueprintSection, Question
 
 
 class PaperError(ValueError):
@@ -14,6 +18,8 @@ class PaperError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Slot:
+    """One question as drawn for a paper."""
+
     slot: int  # 1-based position on the paper
     qid: str
     qtype: str
@@ -21,14 +27,40 @@ class Slot:
     points: float
     content_hash: str
 
-    def to_dict(self) -> dict:
-        return {"slot": self.slot, "qid": self.qid, "type": self.qtype, "order": list(self.order),
-                "points": self.points, "hash": self.content_hash}
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "slot": self.slot,
+            "qid": self.qid,
+            "type": self.qtype,
+            "order": list(self.order),
+            "points": self.points,
+            "hash": self.content_hash,
+        }
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Slot":
-        return cls(slot=d["slot"], qid=d["qid"], qtype=d["type"], order=tuple(d["order"]),
-                   points=float(d["points"]), content_hash=d["hash"])
+    def from_dict(cls, d: dict[str, Any]) -> Slot:
+        return cls(
+            slot=d["slot"],
+            qid=d["qid"],
+            qtype=d["type"],
+            order=tuple(d["order"]),
+            points=float(d["points"]),
+            content_hash=d["hash"],
+        )
+
+    def freeze(self, question: Question) -> FrozenSlot:
+        """This slot as an attempt stores it: with the question's key, law and option count of today."""
+        return FrozenSlot(
+            slot=self.slot,
+            qid=self.qid,
+            qtype=self.qtype,
+            order=self.order,
+            points=self.points,
+            content_hash=self.content_hash,
+            key=question.answer,
+            law=question.law,
+            n=len(question.options),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +72,122 @@ class Paper:
     @property
     def max_score(self) -> float:
         return sum(s.points for s in self.slots)
+
+
+# --- the frozen paper: what an attempt stores (``attempt.paper``) -------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FrozenSlot:
+    """One slot of an attempt's frozen paper: grading reads only this, never the bank (whose key may change)."""
+
+    slot: int
+    qid: str
+    qtype: str
+    order: tuple[int, ...]
+    points: float
+    content_hash: str
+    key: str  # the canonical answer when the attempt started (a regrade may replace it)
+    law: str  # the law slug the question counts under (unit × law accuracy)
+    n: int  # how many options (0 for judge)
+
+    @property
+    def shown_order(self) -> tuple[int, ...]:
+        """Bank option indices in the order the officer sees them (judge: 正确, 错误)."""
+        return qtypes.display_order(self.qtype, self.order)
+
+    def mark(self, response: str | None, *, partial: bool) -> qtypes.Mark:
+        return qtypes.mark(self.qtype, self.key, response, self.points, partial=partial)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "slot": self.slot,
+            "qid": self.qid,
+            "type": self.qtype,
+            "order": list(self.order),
+            "points": self.points,
+            "hash": self.content_hash,
+            "key": self.key,
+            "law": self.law,
+            "n": self.n,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FrozenSlot:
+        """Tolerant of every shape stored so far: ``order`` may be missing for judge, ``n`` is the option
+        count (or the order's length), ``law`` may be absent in old rows; unknown keys are ignored."""
+        order = tuple(int(i) for i in d.get("order") or ())
+        return cls(
+            slot=int(d["slot"]),
+            qid=str(d["qid"]),
+            qtype=str(d["type"]),
+            order=order,
+            points=float(d["points"]),
+            content_hash=str(d.get("hash", "")),
+            key=str(d.get("key") or ""),
+            law=str(d.get("law") or ""),
+            n=int(d["n"]) if d.get("n") is not None else len(order),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FrozenPaper:
+    """An attempt's paper, frozen when it started. Serialised and parsed here only (``dumps`` / ``loads``)."""
+
+    slots: tuple[FrozenSlot, ...]
+
+    def __len__(self) -> int:
+        return len(self.slots)
+
+    def __iter__(self) -> Iterator[FrozenSlot]:
+        return iter(self.slots)
+
+    def at(self, slot: int) -> FrozenSlot | None:
+        """The slot numbered `slot` (1-based), or None when the paper has no such slot."""
+        return self.slots[slot - 1] if 1 <= slot <= len(self.slots) else None
+
+    @property
+    def max_score(self) -> float:
+        return sum(s.points for s in self.slots)
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [s.to_dict() for s in self.slots]
+
+    def dumps(self) -> str:
+        """The JSON stored in ``attempt.paper`` (compact, UTF-8 kept)."""
+        return json.dumps(self.to_dicts(), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def loads(cls, raw: str) -> FrozenPaper:
+        return cls(tuple(FrozenSlot.from_dict(d) for d in json.loads(raw)))
+
+    def with_current_keys(self, bank: Bank) -> tuple[FrozenPaper, set[str]]:
+        """For a regrade: the paper with the bank's key, hash and law for every question whose content changed
+        but is still the same kind of question (type and option count); and the ids of those questions."""
+        changed: set[str] = set()
+        out = []
+        for s in self.slots:
+            q = bank.questions.get(s.qid)
+            if q is not None and q.content_hash != s.content_hash and q.type == s.qtype and len(q.options) == s.n:
+                s = FrozenSlot(
+                    slot=s.slot,
+                    qid=s.qid,
+                    qtype=s.qtype,
+                    order=s.order,
+                    points=s.points,
+                    content_hash=q.content_hash,
+                    key=q.answer,
+                    law=q.law,
+                    n=s.n,
+                )
+                changed.add(s.qid)
+            out.append(s)
+        return FrozenPaper(tuple(out)), changed
+
+
+def freeze(bank: Bank, paper: Paper) -> FrozenPaper:
+    """A drawn paper as an attempt stores it."""
+    return FrozenPaper(tuple(s.freeze(bank.questions[s.qid]) for s in paper.slots))
 
 
 def section_pool(bank: Bank, section: BlueprintSection, *, include_review: bool = False) -> list[Question]:
@@ -80,7 +228,9 @@ def _compute_pool(bank: Bank, section: BlueprintSection, include_review: bool) -
     return out
 
 
-def _draw_section(rng: random.Random, pool: list[Question], section: BlueprintSection, used: set[str]) -> list[Question]:
+def _draw_section(
+    rng: random.Random, pool: list[Question], section: BlueprintSection, used: set[str]
+) -> list[Question]:
     free = [q for q in pool if q.id not in used]
     where = section.label or f"{section.type} × {section.count}"
     if section.difficulty:
@@ -101,7 +251,7 @@ def _draw_section(rng: random.Random, pool: list[Question], section: BlueprintSe
 def _type_order(blueprint: Blueprint) -> list[str]:
     """Types in the order the blueprint first names them (then the rest): single, multiple, judge."""
     order = [s.type for s in blueprint.sections if s.type != "any"]
-    order += ["single", "multiple", "judge"]
+    order += list(qtypes.QUESTION_TYPES)
     return list(dict.fromkeys(order))
 
 
@@ -117,17 +267,36 @@ def assemble_paper(bank: Bank, blueprint: Blueprint, seed: int) -> Paper:
         for q in picked:
             groups[q.type].append(q)
     slots: list[Slot] = []
-    for qtype, questions in groups.items():
+    for questions in groups.values():
         rng.shuffle(questions)
         for q in questions:
             order: tuple[int, ...] = ()
-            if q.type != "judge":
+            if qtypes.is_choice(q.type):
                 idx = list(range(len(q.options)))
                 rng.shuffle(idx)
                 order = tuple(idx)
-            slots.append(Slot(slot=len(slots) + 1, qid=q.id, qtype=q.type, order=order,
-                              points=blueprint.points_for(q.type), content_hash=q.content_hash))
+            slots.append(
+                Slot(
+                    slot=len(slots) + 1,
+                    qid=q.id,
+                    qtype=q.type,
+                    order=order,
+                    points=blueprint.points_for(q.type),
+                    content_hash=q.content_hash,
+                )
+            )
     return Paper(blueprint_id=blueprint.id, seed=seed, slots=tuple(slots))
+
+
+def blueprint_issues(bank: Bank) -> list[BankIssue]:
+    """Each blueprint the bank cannot fill (a paper drawn with seed 0 fails), as a problem at the blueprint's file."""
+    issues = []
+    for bp in bank.blueprints.values():
+        try:
+            assemble_paper(bank, bp, seed=0)
+        except PaperError as exc:
+            issues.append(BankIssue(bp.file, 1, bp.id, f"题库无法满足组卷方案：{exc}"))
+    return issues
 
 
 # --- how much two papers have in common ----------------------------------------------------------

@@ -62,5 +62,8 @@ def item_flags(n: int, fac: float | None, disc: float | None) -> list[str]:
 def pearson(xs: list[float], ys: list[float]) -> float | None:
     """Reference implementation over raw values (tests compare the SQL path with it)."""
     n = len(xs)
-    return discrimination(ItemSums(n, sum(xs), sum(x * x for x in xs), sum(ys), sum(y * y for y in ys),
-                                   sum(x * y for x, y in zip(xs, ys))))
+    return discrimination(
+        ItemSums(
+            n, sum(xs), sum(x * x for x in xs), sum(ys), sum(y * y for y in ys), sum(x * y for x, y in zip(xs, ys))
+        )
+    )

@@ -30,8 +30,9 @@ class AuditFilter:
     until: date | None = None
 
 
-def audit_records(app: App, actor: Actor, *, limit: int = 500, event: str | None = None,
-                  filters: AuditFilter | None = None) -> list[dict]:
+def audit_records(
+    app: App, actor: Actor, *, limit: int = 500, event: str | None = None, filters: AuditFilter | None = None
+) -> list[dict]:
     """Newest first, with events, outcomes and details in Chinese (the raw fields kept beside them)."""
     require(actor, "admin")
     f = filters or AuditFilter(event=event or "")
@@ -41,27 +42,53 @@ def audit_records(app: App, actor: Actor, *, limit: int = 500, event: str | None
     person = f.person.strip() or None
     with read_session(app.engine) as s:
         accounts = [p.account for p in people_store.people(s, search=person, limit=50)] if person else None
-        rows = audit.search(s, limit=limit, event=f.event or None, outcome=f.outcome or None, person=person,
-                            accounts=accounts, since=since, until=until)
+        rows = audit.search(
+            s,
+            limit=limit,
+            event=f.event or None,
+            outcome=f.outcome or None,
+            person=person,
+            accounts=accounts,
+            since=since,
+            until=until,
+        )
     out = []
     for r in rows:
         try:
             detail = json.loads(r.detail or "{}")
         except ValueError:
             detail = {"detail": r.detail}
-        out.append({"id": r.id, "at": deadlines.as_utc(r.at), "event": r.event, "event_label": audit_event_label(r.event),
-                    "actor": r.actor, "object": r.object, "outcome": r.outcome,
-                    "outcome_label": audit_outcome_label(r.outcome), "detail": r.detail,
-                    "detail_text": audit_detail_text(detail) if isinstance(detail, dict) else str(detail)})
+        out.append(
+            {
+                "id": r.id,
+                "at": deadlines.as_utc(r.at),
+                "event": r.event,
+                "event_label": audit_event_label(r.event),
+                "actor": r.actor,
+                "object": r.object,
+                "outcome": r.outcome,
+                "outcome_label": audit_outcome_label(r.outcome),
+                "detail": r.detail,
+                "detail_text": audit_detail_text(detail) if isinstance(detail, dict) else str(detail),
+            }
+        )
     return out
 
 
 def audit_frame_rows(app: App, records: list[dict]) -> list[dict]:
     """The rows as shown on the page and in the export."""
     zone = ZoneInfo(app.settings.timezone)
-    return [{"时间": r["at"].astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), "事件": r["event_label"],
-             "操作人": r["actor"], "对象": r["object"], "结果": r["outcome_label"], "详情": r["detail_text"]}
-            for r in records]
+    return [
+        {
+            "时间": r["at"].astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+            "事件": r["event_label"],
+            "操作人": r["actor"],
+            "对象": r["object"],
+            "结果": r["outcome_label"],
+            "详情": r["detail_text"],
+        }
+        for r in records
+    ]
 
 
 def audit_export(app: App, actor: Actor, filters: AuditFilter, *, limit: int = 50000) -> bytes:
@@ -71,10 +98,18 @@ def audit_export(app: App, actor: Actor, filters: AuditFilter, *, limit: int = 5
     from .exports import csv_bytes
 
     rows = audit_records(app, actor, limit=limit, filters=filters)
-    data = csv_bytes(pd.DataFrame(audit_frame_rows(app, rows), columns=["时间", "事件", "操作人", "对象", "结果", "详情"]))
+    data = csv_bytes(
+        pd.DataFrame(audit_frame_rows(app, rows), columns=["时间", "事件", "操作人", "对象", "结果", "详情"])
+    )
     with write_session(app.engine) as s:
-        audit.append(s, "export", actor_id=actor.id, actor=actor.account, obj="audit_log",
-                     detail={"format": "csv", "count": len(rows)})
+        audit.append(
+            s,
+            "export",
+            actor_id=actor.id,
+            actor=actor.account,
+            obj="audit_log",
+            detail={"format": "csv", "count": len(rows)},
+        )
     return data
 
 
@@ -95,8 +130,14 @@ def purge_audit(app: App, actor: Actor, *, older_than_days: int | None = None, n
     cutoff = now - timedelta(days=days)
     with write_session(app.engine) as s:
         n, anchor = audit.purge_before(s, cutoff)
-        audit.append(s, "audit_purge", actor_id=actor.id, actor=actor.account, obj="audit_log",
-                     detail={"deleted": n, "before": cutoff.isoformat(), "anchor": anchor})
+        audit.append(
+            s,
+            "audit_purge",
+            actor_id=actor.id,
+            actor=actor.account,
+            obj="audit_log",
+            detail={"deleted": n, "before": cutoff.isoformat(), "anchor": anchor},
+        )
     return n
 
 

@@ -61,8 +61,14 @@ def password_problems(password: str, account: str = "", name: str = "") -> list[
     problems = []
     if len(password) < 8:
         problems.append("密码至少 8 位")
-    classes = sum([any(c.islower() for c in password), any(c.isupper() for c in password),
-                   any(c.isdigit() for c in password), any(not c.isalnum() for c in password)])
+    classes = sum(
+        [
+            any(c.islower() for c in password),
+            any(c.isupper() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        ]
+    )
     if classes < 3:
         problems.append("密码须包含大写字母、小写字母、数字和符号中的至少三类")
     low = password.lower()
@@ -167,8 +173,9 @@ def _wrong_message(left: int) -> str:
     return f"{WRONG_MESSAGE}（再输错 {left} 次，该账号将暂时锁定）" if left > 0 else WRONG_MESSAGE
 
 
-def login(app: App, account: str, password: str, *, client: ClientInfo | None = None,
-          now: datetime | None = None) -> LoginResult:
+def login(
+    app: App, account: str, password: str, *, client: ClientInfo | None = None, now: datetime | None = None
+) -> LoginResult:
     """Verify a login. Raises LoginFailed with a message that never tells whether the account exists.
 
     Every outcome is audited and committed on its own, with the client address and user agent. Failures are
@@ -195,18 +202,30 @@ def login(app: App, account: str, password: str, *, client: ClientInfo | None = 
     refusal: tuple[str, LoginFailed, dict] | None = None
     ip_row = rows.get(ip_key) if ip_key else None
     if ip_row is not None and ip_row.blocked_until and deadlines.as_utc(ip_row.blocked_until) > now:
-        refusal = ("throttled", LoginFailed(f"本设备登录失败次数过多，请 {_minutes_left(ip_row.blocked_until, now)} 分钟后再试"),
-                   {"reason": "address_blocked"})
+        refusal = (
+            "throttled",
+            LoginFailed(f"本设备登录失败次数过多，请 {_minutes_left(ip_row.blocked_until, now)} 分钟后再试"),
+            {"reason": "address_blocked"},
+        )
     elif ip_row is not None and ip_row.failures >= cfg.login_ip_delay_after and ip_row.last_failure_at:
         wait = min(60, 2 ** (ip_row.failures - cfg.login_ip_delay_after))
         ready = deadlines.as_utc(ip_row.last_failure_at) + timedelta(seconds=wait)
         if ready > now:
-            refusal = ("throttled", LoginFailed(f"登录尝试过于频繁，请 {max(1, int((ready - now).total_seconds()) + 1)} 秒后再试"),
-                       {"reason": "address_delay", "wait_seconds": wait})
+            refusal = (
+                "throttled",
+                LoginFailed(f"登录尝试过于频繁，请 {max(1, int((ready - now).total_seconds()) + 1)} 秒后再试"),
+                {"reason": "address_delay", "wait_seconds": wait},
+            )
     if refusal is None:  # a locked account (from this address, or everywhere): the same whether it exists or not
-        lock = max((r.blocked_until for r in (rows.get(acct_key), rows.get(pair_key))
-                    if r is not None and r.blocked_until and deadlines.as_utc(r.blocked_until) > now),
-                   default=None, key=deadlines.as_utc)
+        lock = max(
+            (
+                r.blocked_until
+                for r in (rows.get(acct_key), rows.get(pair_key))
+                if r is not None and r.blocked_until and deadlines.as_utc(r.blocked_until) > now
+            ),
+            default=None,
+            key=deadlines.as_utc,
+        )
         if lock is not None:
             refusal = ("locked", LoginFailed(LOCKED_MESSAGE.format(minutes=_minutes_left(lock, now))), {})
 
@@ -229,8 +248,15 @@ def login(app: App, account: str, password: str, *, client: ClientInfo | None = 
         person = acc.person_by_account(s, account) if account else None
 
         def _log(outcome: str, who: Person | None = None, **detail) -> None:
-            audit.append(s, "login", actor_id=who.id if who else None, actor=account[:64], obj="account",
-                         outcome=outcome, detail={**where, **detail})
+            audit.append(
+                s,
+                "login",
+                actor_id=who.id if who else None,
+                actor=account[:64],
+                obj="account",
+                outcome=outcome,
+                detail={**where, **detail},
+            )
 
         if refusal is not None:
             outcome, failure, detail = refusal
@@ -240,10 +266,15 @@ def login(app: App, account: str, password: str, *, client: ClientInfo | None = 
             rows = acc.throttle_rows(s, keys, for_update=True)
             left = _record_failure(s, cfg, rows, acct_key, pair_key, ip_key, now, account)
             _log("fail", person if reason != "unknown" else None, reason=reason, tries_left=left)
-            failure = LoginFailed(_wrong_message(left) if left else LOCKED_MESSAGE.format(minutes=cfg.lockout_base_minutes))
+            failure = LoginFailed(
+                _wrong_message(left) if left else LOCKED_MESSAGE.format(minutes=cfg.lockout_base_minutes)
+            )
             if left == 0:
-                lock = max((r.blocked_until for r in rows.values() if r.kind != "ip" and r.blocked_until),
-                           default=None, key=deadlines.as_utc)
+                lock = max(
+                    (r.blocked_until for r in rows.values() if r.kind != "ip" and r.blocked_until),
+                    default=None,
+                    key=deadlines.as_utc,
+                )
                 if lock is not None:
                     failure = LoginFailed(LOCKED_MESSAGE.format(minutes=_minutes_left(lock, now)))
         else:
@@ -258,8 +289,9 @@ def login(app: App, account: str, password: str, *, client: ClientInfo | None = 
     return result
 
 
-def _record_failure(s, cfg, rows: dict, acct_key: str, pair_key: str, ip_key: str | None, now: datetime,
-                    account: str) -> int:
+def _record_failure(
+    s, cfg, rows: dict, acct_key: str, pair_key: str, ip_key: str | None, now: datetime, account: str
+) -> int:
     """Count a failure on the account, the (account, address) pair and the address; lock or block where a
     limit is reached (audited). Returns the tries left before this address's lock (0: locked now)."""
     window = timedelta(hours=1)
@@ -281,27 +313,63 @@ def _record_failure(s, cfg, rows: dict, acct_key: str, pair_key: str, ip_key: st
     left = max(0, cfg.login_max_failures - pair.failures)
     if pair.failures >= cfg.login_max_failures:
         minutes = cfg.lockout_base_minutes * (2 ** min(pair.block_count, 8))
-        pair.blocked_until, pair.block_count, pair.failures, pair.first_failure_at = \
-            now + timedelta(minutes=minutes), pair.block_count + 1, 0, None
-        audit.append(s, "lockout", actor=account[:64], obj=f"login:{pair_key[:190]}", outcome="locked",
-                     detail={"scope": "address", "minutes": minutes})
+        pair.blocked_until, pair.block_count, pair.failures, pair.first_failure_at = (
+            now + timedelta(minutes=minutes),
+            pair.block_count + 1,
+            0,
+            None,
+        )
+        audit.append(
+            s,
+            "lockout",
+            actor=account[:64],
+            obj=f"login:{pair_key[:190]}",
+            outcome="locked",
+            detail={"scope": "address", "minutes": minutes},
+        )
     if acct.failures >= cfg.login_account_max_failures:
         minutes = cfg.lockout_base_minutes * (2 ** min(acct.block_count, 8))
-        acct.blocked_until, acct.block_count, acct.failures, acct.first_failure_at = \
-            now + timedelta(minutes=minutes), acct.block_count + 1, 0, None
+        acct.blocked_until, acct.block_count, acct.failures, acct.first_failure_at = (
+            now + timedelta(minutes=minutes),
+            acct.block_count + 1,
+            0,
+            None,
+        )
         left = 0
-        audit.append(s, "lockout", actor=account[:64], obj=f"login:{acct_key[:190]}", outcome="locked",
-                     detail={"scope": "everywhere", "minutes": minutes})
+        audit.append(
+            s,
+            "lockout",
+            actor=account[:64],
+            obj=f"login:{acct_key[:190]}",
+            outcome="locked",
+            detail={"scope": "everywhere", "minutes": minutes},
+        )
     if ip_key:
         ip = bump(ip_key, "ip")
         if ip.failures >= cfg.login_ip_block_after:
-            ip.blocked_until, ip.block_count, ip.failures, ip.first_failure_at = \
-                now + timedelta(minutes=cfg.login_ip_block_minutes), ip.block_count + 1, 0, None
-            audit.append(s, "login_throttle", actor=account[:64], obj=f"login:{ip_key[:190]}", outcome="blocked",
-                         detail={"minutes": cfg.login_ip_block_minutes})
+            ip.blocked_until, ip.block_count, ip.failures, ip.first_failure_at = (
+                now + timedelta(minutes=cfg.login_ip_block_minutes),
+                ip.block_count + 1,
+                0,
+                None,
+            )
+            audit.append(
+                s,
+                "login_throttle",
+                actor=account[:64],
+                obj=f"login:{ip_key[:190]}",
+                outcome="blocked",
+                detail={"minutes": cfg.login_ip_block_minutes},
+            )
         elif ip.failures == cfg.login_ip_delay_after:
-            audit.append(s, "login_throttle", actor=account[:64], obj=f"login:{ip_key[:190]}", outcome="delayed",
-                         detail={"failures": ip.failures})
+            audit.append(
+                s,
+                "login_throttle",
+                actor=account[:64],
+                obj=f"login:{ip_key[:190]}",
+                outcome="delayed",
+                detail={"failures": ip.failures},
+            )
     return left
 
 
@@ -313,8 +381,11 @@ def _start_session(s, cfg, person: Person, now: datetime) -> LoginResult:
     s.flush()
     if cfg.single_session:
         acc.end_sessions_of(s, person.id, now, "replaced", except_id=row.id)
-    expired = bool(cfg.password_max_age_days and person.password_changed_at and
-                   now - deadlines.as_utc(person.password_changed_at) > timedelta(days=cfg.password_max_age_days))
+    expired = bool(
+        cfg.password_max_age_days
+        and person.password_changed_at
+        and now - deadlines.as_utc(person.password_changed_at) > timedelta(days=cfg.password_max_age_days)
+    )
     return LoginResult(actor_of(person), token, person.must_change_password, expired)
 
 
@@ -343,8 +414,14 @@ def resume(app: App, token: str | None, *, now: datetime | None = None, touch_ev
             if row and row.ended_at is None:
                 row.ended_at, row.end_reason = now, "idle" if expired else "inactive"
                 s.add(row)
-                audit.append(s, "logout", actor_id=row.person_id, actor=person.account if person else "",
-                             obj="session", outcome="idle" if expired else "inactive")
+                audit.append(
+                    s,
+                    "logout",
+                    actor_id=row.person_id,
+                    actor=person.account if person else "",
+                    obj="session",
+                    outcome="idle" if expired else "inactive",
+                )
         return None
     if stale:
         with write_session(app.engine) as s:
@@ -361,8 +438,11 @@ def must_change_password(app: App, actor: Actor, *, now: datetime | None = None)
         p = s.get(Person, actor.id)
         if p is None:
             return False
-        expired = bool(app.settings.password_max_age_days and p.password_changed_at and
-                       now - deadlines.as_utc(p.password_changed_at) > timedelta(days=app.settings.password_max_age_days))
+        expired = bool(
+            app.settings.password_max_age_days
+            and p.password_changed_at
+            and now - deadlines.as_utc(p.password_changed_at) > timedelta(days=app.settings.password_max_age_days)
+        )
         return bool(p.must_change_password or expired)
 
 
@@ -379,8 +459,9 @@ def logout(app: App, token: str | None, *, now: datetime | None = None) -> None:
             audit.append(s, "logout", actor_id=row.person_id, actor=person.account if person else "", obj="session")
 
 
-def change_password(app: App, actor: Actor, old: str, new: str, *, keep_token: str | None = None,
-                    now: datetime | None = None) -> None:
+def change_password(
+    app: App, actor: Actor, old: str, new: str, *, keep_token: str | None = None, now: datetime | None = None
+) -> None:
     """Change one's own password; every other login of the account ends (the one in ``keep_token`` stays)."""
     now = now or deadlines.utcnow()
     with write_session(app.engine) as s:
@@ -388,8 +469,15 @@ def change_password(app: App, actor: Actor, old: str, new: str, *, keep_token: s
         try:
             _hasher.verify(person.password_hash or _DUMMY_HASH, old or "")
         except (VerificationError, InvalidHashError):
-            audit.append(s, "password_change", actor_id=actor.id, actor=actor.account, obj=f"person:{actor.id}",
-                         outcome="fail", detail={"reason": "old password wrong"})
+            audit.append(
+                s,
+                "password_change",
+                actor_id=actor.id,
+                actor=actor.account,
+                obj=f"person:{actor.id}",
+                outcome="fail",
+                detail={"reason": "old password wrong"},
+            )
             s.commit()
             raise ServiceError("原密码不正确") from None
         if new == old:
@@ -401,21 +489,28 @@ def change_password(app: App, actor: Actor, old: str, new: str, *, keep_token: s
         s.add(person)
         keep = acc.session_by_token(s, _token_hash(keep_token)) if keep_token else None
         ended = acc.end_sessions_of(s, person.id, now, "password_change", except_id=keep.id if keep else None)
-        audit.append(s, "password_change", actor_id=actor.id, actor=actor.account, obj=f"person:{actor.id}",
-                     detail={"other_sessions_ended": ended})
+        audit.append(
+            s,
+            "password_change",
+            actor_id=actor.id,
+            actor=actor.account,
+            obj=f"person:{actor.id}",
+            detail={"other_sessions_ended": ended},
+        )
 
 
-def set_password(app: App, actor: Actor, person_id: int, *, must_change: bool = True,
-                 now: datetime | None = None) -> str:
+def set_password(
+    app: App, actor: Actor, person_id: int, *, must_change: bool = True, now: datetime | None = None
+) -> str:
     """A coordinator resets someone's password: a new random one, shown once, to be changed at next login."""
-    require(actor, "coordinator", "admin")
+    require(actor, *STAFF_ROLES)
     now = now or deadlines.utcnow()
     pw = random_password()
     with write_session(app.engine) as s:
         person = s.get(Person, person_id)
         if person is None:
             raise NotFound("人员不存在")
-        if not actor.can_see_unit(person.unit_id) or (person.role in ("coordinator", "admin") and actor.role != "admin"):
+        if not actor.can_see_unit(person.unit_id) or (person.role in STAFF_ROLES and actor.role != "admin"):
             raise PermissionDenied("无权重置该账号的密码")
         person.password_hash = _hasher.hash(pw)
         person.must_change_password = must_change
@@ -429,7 +524,7 @@ def set_password(app: App, actor: Actor, person_id: int, *, must_change: bool = 
 
 
 def unlock(app: App, actor: Actor, person_id: int, *, now: datetime | None = None) -> None:
-    require(actor, "coordinator", "admin")
+    require(actor, *STAFF_ROLES)
     with write_session(app.engine) as s:
         person = s.get(Person, person_id)
         if person is None:
@@ -442,8 +537,9 @@ def unlock(app: App, actor: Actor, person_id: int, *, now: datetime | None = Non
         person.lock_count = 0
         person.locked_until = None
         s.add(person)
-        audit.append(s, "unlock", actor_id=actor.id, actor=actor.account, obj=f"person:{person.id}",
-                     detail={"cleared": n})
+        audit.append(
+            s, "unlock", actor_id=actor.id, actor=actor.account, obj=f"person:{person.id}", detail={"cleared": n}
+        )
 
 
 @dataclass
@@ -465,8 +561,9 @@ def login_blocks(app: App, actor: Actor, *, now: datetime | None = None) -> list
     out = []
     for r in rows:
         body = r.key.split(":", 1)[1]
-        account, address = (body.split("|", 1) + [""])[:2] if r.kind == "pair" else \
-            ((body, "") if r.kind == "account" else ("", body))
+        account, address = (
+            (body.split("|", 1) + [""])[:2] if r.kind == "pair" else ((body, "") if r.kind == "account" else ("", body))
+        )
         out.append(Block(r.key, r.kind, account, address, deadlines.as_utc(r.blocked_until), r.block_count))
     return out
 
@@ -488,10 +585,20 @@ def locked_accounts(app: App, accounts: list[str], *, now: datetime | None = Non
         return acc.blocked_accounts(s, accounts, now)
 
 
-def create_staff(app: App, actor: Actor | None, account: str, name: str, role: str, password: str, *,
-                 scope_unit_id: int | None = None, is_demo: bool = False, must_change: bool = False) -> int:
+def create_staff(
+    app: App,
+    actor: Actor | None,
+    account: str,
+    name: str,
+    role: str,
+    password: str,
+    *,
+    scope_unit_id: int | None = None,
+    is_demo: bool = False,
+    must_change: bool = False,
+) -> int:
     """Create a coordinator or admin. actor None is the CLI's first-admin path (no admin exists yet)."""
-    if role not in ("coordinator", "admin"):
+    if role not in STAFF_ROLES:
         raise ServiceError("只能创建培训管理员或系统管理员账号")
     if actor is not None:
         require(actor, "admin")
@@ -501,12 +608,26 @@ def create_staff(app: App, actor: Actor | None, account: str, name: str, role: s
             raise ServiceError(f"账号 {account} 已存在")
         if actor is None and acc.people(s, role="admin", limit=1) and not is_demo:
             raise PermissionDenied("已存在系统管理员；其他账号请由管理员在系统中创建")
-        p = Person(account=account, name=name, role=role, scope_unit_id=scope_unit_id, password_hash=_hasher.hash(password),
-                   must_change_password=must_change, password_changed_at=deadlines.utcnow(), is_demo=is_demo)
+        p = Person(
+            account=account,
+            name=name,
+            role=role,
+            scope_unit_id=scope_unit_id,
+            password_hash=_hasher.hash(password),
+            must_change_password=must_change,
+            password_changed_at=deadlines.utcnow(),
+            is_demo=is_demo,
+        )
         s.add(p)
         s.flush()
-        audit.append(s, "account_create", actor_id=actor.id if actor else None, actor=actor.account if actor else "cli",
-                     obj=f"person:{p.id}", detail={"role": role, "account": account})
+        audit.append(
+            s,
+            "account_create",
+            actor_id=actor.id if actor else None,
+            actor=actor.account if actor else "cli",
+            obj=f"person:{p.id}",
+            detail={"role": role, "account": account},
+        )
         return p.id
 
 
@@ -516,4 +637,3 @@ def get_person(app: App, person_id: int) -> Person:
         if p is None:
             raise NotFound("人员不存在")
         return p
-

@@ -9,7 +9,6 @@ laws weak, one question flagged by item analysis.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import random
@@ -18,26 +17,59 @@ from datetime import date, datetime, timedelta
 
 from ..engine import deadlines
 from ..engine.deadlines import UTC
-from ..engine.scoring import fraction
 from ..store import audit
 from ..store import demo as demo_store
 from ..store.accounts import count_people
 from ..store.db import read_session, write_session
-from ..store.models import Answer, Assignment, Attempt, Campaign, Person, Unit
-from . import auth
+from ..store.models import Campaign, Person, Unit
+from . import auth, papers
+from .attempts import save_answer, start_attempt, submit_attempt
 from .campaigns import CampaignInput, create_campaign, publish
 from .common import App, ServiceError
-from .exams import _grade_in_session, freeze_paper
 
 log = logging.getLogger(__name__)
 
-TOWNS = ["河西街道", "南站街道", "鹅山街道", "柳南街道", "柳石街道", "银山街道", "潭西街道", "南环街道",
-         "太阳村镇", "洛满镇", "流山镇"]
-UNITS = ["区市场监督管理局", "区城市管理行政执法局", "区应急管理局", "区交通运输局", "区农业农村局", "区水利局",
-         "区卫生健康局", "区教育局", "区文化广电体育和旅游局", "区住房和城乡建设局", "区民政局", "区人力资源和社会保障局",
-         "区商务和工业信息化局", "区发展和改革局", "区财政局", "区审计局", "区统计局", "区林业局", "区司法局",
-         "区退役军人事务局", "区医疗保障局", "区自然资源综合执法大队", "区消防救援大队", "区烟草专卖执法中队",
-         "区生态环境执法中队", "区交通运输综合行政执法大队"]
+TOWNS = [
+    "河西街道",
+    "南站街道",
+    "鹅山街道",
+    "柳南街道",
+    "柳石街道",
+    "银山街道",
+    "潭西街道",
+    "南环街道",
+    "太阳村镇",
+    "洛满镇",
+    "流山镇",
+]
+UNITS = [
+    "区市场监督管理局",
+    "区城市管理行政执法局",
+    "区应急管理局",
+    "区交通运输局",
+    "区农业农村局",
+    "区水利局",
+    "区卫生健康局",
+    "区教育局",
+    "区文化广电体育和旅游局",
+    "区住房和城乡建设局",
+    "区民政局",
+    "区人力资源和社会保障局",
+    "区商务和工业信息化局",
+    "区发展和改革局",
+    "区财政局",
+    "区审计局",
+    "区统计局",
+    "区林业局",
+    "区司法局",
+    "区退役军人事务局",
+    "区医疗保障局",
+    "区自然资源综合执法大队",
+    "区消防救援大队",
+    "区烟草专卖执法中队",
+    "区生态环境执法中队",
+    "区交通运输综合行政执法大队",
+]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐韦覃蒙莫黎陆蓝"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华建国红玲斌波海宁鹏宇浩凯琳晨欣怡思远志坚春秋"
 TITLES = ["科员", "一级科员", "四级主任科员", "三级主任科员", "执法队员", "中队长", "副中队长", "股长"]
@@ -83,8 +115,15 @@ def reset(app: App) -> None:
         demo_store.delete_all(s)
 
 
-def seed_demo(app: App, *, password: str | None = None, officers: int = VALID_OFFICERS, seed: int = 20261128,
-              now: datetime | None = None, simulate: bool = True) -> list[DemoLogin]:
+def seed_demo(
+    app: App,
+    *,
+    password: str | None = None,
+    officers: int = VALID_OFFICERS,
+    seed: int = 20261128,
+    now: datetime | None = None,
+    simulate: bool = True,
+) -> list[DemoLogin]:
     """Build the demo district. Refuses a non-empty database (the caller offers --reset)."""
     if is_seeded(app):
         raise ServiceError("数据库中已有数据；如需重建演示数据，请使用 --reset")
@@ -102,29 +141,61 @@ def seed_demo(app: App, *, password: str | None = None, officers: int = VALID_OF
         return pw, auth.hash_initial_password(pw)
 
     with write_session(app.engine) as s:
-        unit_rows = [Unit(name=n, kind="enforcement", is_demo=True) for n in UNITS] + \
-                    [Unit(name=n, kind="town", is_demo=True) for n in TOWNS]
+        unit_rows = [Unit(name=n, kind="enforcement", is_demo=True) for n in UNITS] + [
+            Unit(name=n, kind="town", is_demo=True) for n in TOWNS
+        ]
         s.add_all(unit_rows)
         s.flush()
         unit_ids = [u.id for u in unit_rows]
         unit_names = {u.id: u.name for u in unit_rows}
         pw, h = pw_hash()
-        s.add(Person(account="admin", name="系统管理员（演示）", role="admin", password_hash=h, must_change_password=False,
-                     password_changed_at=now, is_demo=True))
+        s.add(
+            Person(
+                account="admin",
+                name="系统管理员（演示）",
+                role="admin",
+                password_hash=h,
+                must_change_password=False,
+                password_changed_at=now,
+                is_demo=True,
+            )
+        )
         logins.append(DemoLogin("admin", "系统管理员（演示）", "admin", "", pw))
         pw, h = pw_hash()
         coordinator_unit = unit_ids[UNITS.index("区司法局")]
-        s.add(Person(account="coordinator", name="区司法局培训管理员", role="coordinator", unit_id=coordinator_unit,
-                     password_hash=h, must_change_password=False, password_changed_at=now, is_demo=True))
+        s.add(
+            Person(
+                account="coordinator",
+                name="区司法局培训管理员",
+                role="coordinator",
+                unit_id=coordinator_unit,
+                password_hash=h,
+                must_change_password=False,
+                password_changed_at=now,
+                is_demo=True,
+            )
+        )
         logins.append(DemoLogin("coordinator", "区司法局培训管理员", "coordinator", "区司法局", pw))
         # Leading cadres: one per unit.
         for i, uid in enumerate(unit_ids, start=1):
             pw, h = pw_hash()
             acct = f"ld{i:03d}"
             nm = _name(rng)
-            s.add(Person(account=acct, name=nm, role="leader", unit_id=uid, is_leader=True,
-                         title="主要负责人" if i % 2 else "分管负责人", password_hash=h, must_change_password=False,
-                         password_changed_at=now, is_demo=True, phone=f"138{rng.randrange(10**8):08d}"))
+            s.add(
+                Person(
+                    account=acct,
+                    name=nm,
+                    role="leader",
+                    unit_id=uid,
+                    is_leader=True,
+                    title="主要负责人" if i % 2 else "分管负责人",
+                    password_hash=h,
+                    must_change_password=False,
+                    password_changed_at=now,
+                    is_demo=True,
+                    phone=f"138{rng.randrange(10**8):08d}",
+                )
+            )
             logins.append(DemoLogin(acct, nm, "leader", unit_names[uid], pw))
         counts = _officer_counts(officers, len(unit_ids), rng)
         serial = 0
@@ -134,13 +205,30 @@ def seed_demo(app: App, *, password: str | None = None, officers: int = VALID_OF
                 serial += 1
                 cert = f"LN{DEMO_YEAR % 100:02d}{serial:05d}"
                 this_year = serial % 16 == 0 and new_this_year > 0
-                cert_date = date(DEMO_YEAR, rng.randint(1, 9), rng.randint(1, 28)) if this_year else \
-                    date(rng.randint(2018, DEMO_YEAR - 1), rng.randint(1, 12), rng.randint(1, 28))
+                cert_date = (
+                    date(DEMO_YEAR, rng.randint(1, 9), rng.randint(1, 28))
+                    if this_year
+                    else date(rng.randint(2018, DEMO_YEAR - 1), rng.randint(1, 12), rng.randint(1, 28))
+                )
                 pw, h = pw_hash()
                 nm = _name(rng)
-                s.add(Person(account=cert, name=nm, role="officer", unit_id=uid, cert_no=cert, cert_status="有效",
-                             cert_date=cert_date, title=rng.choice(TITLES), phone=f"13{rng.randint(0, 9)}{rng.randrange(10**8):08d}",
-                             password_hash=h, must_change_password=False, password_changed_at=now, is_demo=True))
+                s.add(
+                    Person(
+                        account=cert,
+                        name=nm,
+                        role="officer",
+                        unit_id=uid,
+                        cert_no=cert,
+                        cert_status="有效",
+                        cert_date=cert_date,
+                        title=rng.choice(TITLES),
+                        phone=f"13{rng.randint(0, 9)}{rng.randrange(10**8):08d}",
+                        password_hash=h,
+                        must_change_password=False,
+                        password_changed_at=now,
+                        is_demo=True,
+                    )
+                )
                 logins.append(DemoLogin(cert, nm, "officer", unit_names[uid], pw))
         # Expired and cancelled certificates (not in any campaign's audience).
         for j in range(24):
@@ -149,10 +237,22 @@ def seed_demo(app: App, *, password: str | None = None, officers: int = VALID_OF
             uid = rng.choice(unit_ids)
             pw, h = pw_hash()
             nm = _name(rng)
-            s.add(Person(account=cert, name=nm, role="officer", unit_id=uid, cert_no=cert,
-                         cert_status="过期" if j % 3 else "注销", cert_date=date(rng.randint(2012, 2019), 6, 1),
-                         title=rng.choice(TITLES), password_hash=h, must_change_password=False,
-                         password_changed_at=now, is_demo=True))
+            s.add(
+                Person(
+                    account=cert,
+                    name=nm,
+                    role="officer",
+                    unit_id=uid,
+                    cert_no=cert,
+                    cert_status="过期" if j % 3 else "注销",
+                    cert_date=date(rng.randint(2012, 2019), 6, 1),
+                    title=rng.choice(TITLES),
+                    password_hash=h,
+                    must_change_password=False,
+                    password_changed_at=now,
+                    is_demo=True,
+                )
+            )
             logins.append(DemoLogin(cert, nm, "officer", unit_names[uid], pw))
         audit.append(s, "seed_demo", actor="cli", obj="database", detail={"officers": officers})
 
@@ -162,15 +262,39 @@ def seed_demo(app: App, *, password: str | None = None, officers: int = VALID_OF
     closes = max(now + timedelta(days=22), datetime(DEMO_YEAR, 12, 20, 10, 0, tzinfo=UTC))
     campaign_ids = []
     if OFFICER_CAMPAIGN in app.bank.blueprints:
-        cid = create_campaign(app, coordinator, CampaignInput(
-            title=f"{DEMO_YEAR}年度行政执法人员法律知识考试", blueprint_id=OFFICER_CAMPAIGN, audience="all_valid",
-            opens_at=opens, closes_at=closes, attempts_allowed=2, review_policy="after_submit", year=DEMO_YEAR), is_demo=True)
+        cid = create_campaign(
+            app,
+            coordinator,
+            CampaignInput(
+                title=f"{DEMO_YEAR}年度行政执法人员法律知识考试",
+                blueprint_id=OFFICER_CAMPAIGN,
+                audience="all_valid",
+                opens_at=opens,
+                closes_at=closes,
+                attempts_allowed=2,
+                review_policy="after_submit",
+                year=DEMO_YEAR,
+            ),
+            is_demo=True,
+        )
         publish(app, coordinator, cid)
         campaign_ids.append(cid)
     if LEADER_CAMPAIGN in app.bank.blueprints:
-        cid = create_campaign(app, coordinator, CampaignInput(
-            title=f"{DEMO_YEAR}年领导干部应知应会法律法规测试", blueprint_id=LEADER_CAMPAIGN, audience="leaders",
-            opens_at=opens, closes_at=closes, attempts_allowed=3, review_policy="after_submit", year=DEMO_YEAR), is_demo=True)
+        cid = create_campaign(
+            app,
+            coordinator,
+            CampaignInput(
+                title=f"{DEMO_YEAR}年领导干部应知应会法律法规测试",
+                blueprint_id=LEADER_CAMPAIGN,
+                audience="leaders",
+                opens_at=opens,
+                closes_at=closes,
+                attempts_allowed=3,
+                review_policy="after_submit",
+                year=DEMO_YEAR,
+            ),
+            is_demo=True,
+        )
         publish(app, coordinator, cid)
         campaign_ids.append(cid)
     if simulate:
@@ -186,8 +310,9 @@ def _actor(app: App, account: str):
     return auth.actor_of(p)
 
 
-def simulate_campaign(app: App, campaign_id: int, rng: random.Random, *, now: datetime,
-                      completion_by_unit: dict[int, float] | None = None) -> int:
+def simulate_campaign(
+    app: App, campaign_id: int, rng: random.Random, *, now: datetime, completion_by_unit: dict[int, float] | None = None
+) -> int:
     """Simulated attempts: each officer has an ability; each unit a completion rate; one question is
     answered wrong by the strongest officers (so item analysis flags it)."""
     with read_session(app.engine) as s:
@@ -205,55 +330,46 @@ def simulate_campaign(app: App, campaign_id: int, rng: random.Random, *, now: da
     trap_qid = None
     window = max(1.0, (now - deadlines.as_utc(c.opens_at)).total_seconds())
     done = 0
-    with write_session(app.engine) as s:
-        for assignment_id, person_id, unit_id in rows:
-            if rng.random() > completion.get(unit_id, 0.8):
-                continue
-            ability = rng.gauss(unit_ability.get(unit_id, 0.0), 0.7)
-            start = deadlines.as_utc(c.opens_at) + timedelta(seconds=rng.uniform(0, window * 0.95))
-            slots = freeze_paper(app, c.blueprint_id, rng.randrange(2**31))
-            if trap_qid is None:
-                trap_qid = slots[len(slots) // 2]["qid"]
-            attempt = Attempt(campaign_id=campaign_id, assignment_id=assignment_id, person_id=person_id, number=1,
-                              blueprint_id=c.blueprint_id, seed=0, paper=json.dumps(slots, ensure_ascii=False),
-                              partial_credit=c.partial_credit, started_at=start,
-                              deadline_at=deadlines.attempt_deadline(start, c.time_limit_minutes, c.closes_at),
-                              max_score=sum(x["points"] for x in slots))
-            s.add(attempt)
-            s.flush()
-            answers = []
-            t = start
-            for spec in slots:
-                q = app.bank.questions[spec["qid"]]
-                p_right = 1 / (1 + math.exp(-(0.9 + ability + law_ease.get(q.law, 0) - 0.5 * (q.difficulty - 2))))
-                if spec["qid"] == trap_qid:
-                    p_right = 0.15 if ability > 0.3 else 0.8  # the "bad question": strong officers miss it
-                keys = q.option_keys()
-                if rng.random() < p_right:
-                    response = q.answer
-                elif q.type == "multiple":
-                    response = "".join(sorted(rng.sample(keys, rng.randint(1, len(keys)))))
-                    if response == q.answer:
-                        response = response[:-1] or keys[0]
-                else:
-                    response = rng.choice([k for k in keys if k != q.answer])
-                if rng.random() < 0.02:
-                    response = None
-                secs = rng.uniform(8, 60)
-                t += timedelta(seconds=secs)
-                answers.append(Answer(attempt_id=attempt.id, slot=spec["slot"], question_id=spec["qid"], response=response,
-                                      changes=1, first_saved_at=t, saved_at=t, seconds_spent=secs))
-            s.add_all(answers)
-            s.flush()
-            a = s.get(Assignment, assignment_id)
-            a.attempts_started = 1
-            a.first_started_at = start
-            attempt.state, attempt.finished_at, attempt.finished_by = "finished", min(t, attempt.deadline_at), "submit"
-            s.add(a)
-            s.add(attempt)
-            s.flush()
-            _grade_in_session(s, attempt, c, attempt.finished_at)
-            done += 1
+    with read_session(app.engine) as s:
+        actors = {pid: auth.actor_of(s.get(Person, pid)) for _, pid, _ in rows}
+    # Through the public use cases, as an officer would: start, save each answer as given, submit.
+    for _assignment_id, person_id, unit_id in rows:
+        if rng.random() > completion.get(unit_id, 0.8):
+            continue
+        actor = actors[person_id]
+        ability = rng.gauss(unit_ability.get(unit_id, 0.0), 0.7)
+        start = deadlines.as_utc(c.opens_at) + timedelta(seconds=rng.uniform(0, window * 0.95))
+        attempt_id = start_attempt(app, actor, campaign_id, now=start, seed=rng.randrange(2**31)).attempt_id
+        paper = papers.cached(papers.db_key(app), attempt_id)
+        assert paper is not None
+        deadline = deadlines.attempt_deadline(start, c.time_limit_minutes, c.closes_at)
+        if trap_qid is None:
+            trap_qid = paper.slots[len(paper) // 2].qid
+        t = start
+        for spec in paper:
+            q = app.bank.questions[spec.qid]
+            p_right = 1 / (1 + math.exp(-(0.9 + ability + law_ease.get(q.law, 0) - 0.5 * (q.difficulty - 2))))
+            if spec.qid == trap_qid:
+                p_right = 0.15 if ability > 0.3 else 0.8  # the "bad question": strong officers miss it
+            keys = q.option_keys()
+            if rng.random() < p_right:
+                response = q.answer
+            elif q.type == "multiple":
+                response = "".join(sorted(rng.sample(keys, rng.randint(1, len(keys)))))
+                if response == q.answer:
+                    response = response[:-1] or keys[0]
+            else:
+                response = rng.choice([k for k in keys if k != q.answer])
+            if rng.random() < 0.02:
+                response = None
+            secs = rng.uniform(8, 60)
+            t += timedelta(seconds=secs)
+            if t >= deadline:
+                break  # time is up: the rest stays blank
+            if response is not None:
+                save_answer(app, actor, attempt_id, spec.slot, response, seconds=secs, now=t)
+        submit_attempt(app, actor, attempt_id, now=min(t, deadline))
+        done += 1
     log.info("campaign %s: %d simulated attempts", campaign_id, done)
     return done
 
@@ -270,8 +386,14 @@ def simulate_study(app: App, rng: random.Random, *, start: datetime, now: dateti
         chosen = sorted(set(rng.randrange(days) for _ in range(n_days)))
         for d in chosen:
             day = start.date() + timedelta(days=d)
-            rows.append({"person_id": pid, "day": day, "kind": rng.choice(("reading", "practice", "reading")),
-                         "seconds": int(rng.uniform(30, 100) * 60)})
+            rows.append(
+                {
+                    "person_id": pid,
+                    "day": day,
+                    "kind": rng.choice(("reading", "practice", "reading")),
+                    "seconds": int(rng.uniform(30, 100) * 60),
+                }
+            )
     with write_session(app.engine) as s:
         seen = set()
         unique = []
@@ -290,7 +412,9 @@ def write_credentials(path: str, logins: list[DemoLogin]) -> None:
 
     from .exports import neutralize_frame
 
-    df = pd.DataFrame([{"账号": x.account, "姓名": x.name, "角色": x.role, "单位": x.unit, "密码": x.password} for x in logins])
+    df = pd.DataFrame(
+        [{"账号": x.account, "姓名": x.name, "角色": x.role, "单位": x.unit, "密码": x.password} for x in logins]
+    )
     if path.endswith(".xlsx"):
         neutralize_frame(df).to_excel(path, index=False)
     else:

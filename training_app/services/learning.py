@@ -6,32 +6,30 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from .. import clock, qtypes
 from ..bank.schema import Question, article_sort_key
-from ..engine import deadlines, scoring
 from ..engine.review import review as fsrs_review
 from ..store import reviews as rs
 from ..store.db import read_session, write_session
+from ..vocab import LEARNER_ROLES, STAFF_ROLES
 from .common import Actor, App, NotFound, ServiceError, require
 
-LEARNERS = ("officer", "leader")
+LEARNERS = LEARNER_ROLES
 KINDS = ("reading", "practice", "exam")
 KIND_LABELS = {"reading": "学法", "practice": "练习", "exam": "考试"}
 
 
 def local_today(app: App, now: datetime | None = None) -> date:
-    return (now or deadlines.utcnow()).astimezone(ZoneInfo(app.settings.timezone)).date()
+    return clock.local_day(app.settings.timezone, now)
 
 
 def end_of_local_day(app: App, now: datetime | None = None) -> datetime:
-    tz = ZoneInfo(app.settings.timezone)
-    local = (now or deadlines.utcnow()).astimezone(tz)
-    end = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=tz)
-    return end.astimezone(deadlines.UTC)
+    return clock.local_day_end(app.settings.timezone, now)
 
 
 # --- practice ------------------------------------------------------------------------------------
+
 
 def practice_pool(app: App, *, law: str | None = None, topic: str | None = None) -> list[Question]:
     qs = app.bank.active_questions()
@@ -58,14 +56,25 @@ def weak_laws(app: App, actor: Actor, *, limit: int = 3, min_answered: int = 3) 
             entry = stats.setdefault(question.law, [0, 0])
             entry[0] += 1
             entry[1] += frac
-    rows = [(law, c / n, n) for law, (n, c) in stats.items()
-            if n >= min_answered and law in app.bank.laws and c / n < STRONG_ACCURACY]
+    rows = [
+        (law, c / n, n)
+        for law, (n, c) in stats.items()
+        if n >= min_answered and law in app.bank.laws and c / n < STRONG_ACCURACY
+    ]
     rows.sort(key=lambda r: (r[1], -r[2]))
     return rows[:limit]
 
 
-def practice_set(app: App, actor: Actor, *, law: str | None = None, topic: str | None = None, weak: bool = False,
-                 n: int = 10, seed: int | None = None) -> list[str]:
+def practice_set(
+    app: App,
+    actor: Actor,
+    *,
+    law: str | None = None,
+    topic: str | None = None,
+    weak: bool = False,
+    n: int = 10,
+    seed: int | None = None,
+) -> list[str]:
     require(actor, *LEARNERS)
     if weak:
         laws = [w[0] for w in weak_laws(app, actor)]
@@ -100,33 +109,59 @@ def practice_notes(app: App, question_id: str) -> list[str]:
     return list(app.bank.validity_notes(question))
 
 
-def answer_practice(app: App, actor: Actor, question_id: str, response: str | None, *, mode: str = "practice",
-                    now: datetime | None = None, seconds: float = 0.0) -> Feedback:
+def answer_practice(
+    app: App,
+    actor: Actor,
+    question_id: str,
+    response: str | None,
+    *,
+    mode: str = "practice",
+    now: datetime | None = None,
+    seconds: float = 0.0,
+) -> Feedback:
     """Mark at once; a wrong answer goes to the 错题本 (Again), a right one on a book card is Good."""
     require(actor, *LEARNERS)
     question = app.bank.questions.get(question_id)
     if question is None:
         raise NotFound("题目不存在")
-    now = now or deadlines.utcnow()
+    now = now or clock.utcnow()
     try:
-        canonical = scoring.normalize_response(question.type, response, len(question.options))
+        canonical = qtypes.normalize_response(question.type, response, len(question.options))
     except ValueError as exc:
         raise ServiceError("答案格式不正确") from exc
     if canonical is None:
         raise ServiceError("请先选择答案")
-    correct = canonical == question.answer
+    correct = qtypes.fraction(question.type, question.answer, canonical) == 1.0  # practice: all or nothing
     with write_session(app.engine) as s:
-        rs.add_practice_answer(s, person_id=actor.id, question_id=question_id, law_slug=question.law, mode=mode,
-                               response=canonical, correct=correct, answered_at=now)
+        rs.add_practice_answer(
+            s,
+            person_id=actor.id,
+            question_id=question_id,
+            law_slug=question.law,
+            mode=mode,
+            response=canonical,
+            correct=correct,
+            answered_at=now,
+        )
         if correct:
             rs.record_right(s, actor.id, question_id, now, review=fsrs_review)
         else:
             rs.record_wrong(s, actor.id, question_id, now, source=mode, review=fsrs_review)
         if seconds > 0:
-            rs.add_study_seconds(s, actor.id, local_today(app, now), "practice",
-                                 int(min(seconds, app.settings.study_session_cap_minutes * 60)))
-    return Feedback(correct, question.answer, question.explanation, [(x.label, x.quote) for x in question.sources],
-                    list(app.bank.validity_notes(question)))
+            rs.add_study_seconds(
+                s,
+                actor.id,
+                local_today(app, now),
+                "practice",
+                int(min(seconds, app.settings.study_session_cap_minutes * 60)),
+            )
+    return Feedback(
+        correct,
+        question.answer,
+        question.explanation,
+        [(x.label, x.quote) for x in question.sources],
+        list(app.bank.validity_notes(question)),
+    )
 
 
 def start_of_local_day(app: App, now: datetime | None = None) -> datetime:
@@ -156,15 +191,26 @@ def review_book(app: App, actor: Actor) -> list[dict]:
         q = app.bank.questions.get(c.question_id)
         if q is None:
             continue
-        out.append({"question_id": c.question_id, "law": app.bank.laws[q.law].short_title, "stem": q.stem,
-                    "due_at": deadlines.as_utc(c.due_at), "reviews": c.reviews, "lapses": c.lapses,
-                    "type": q.type, "options": list(q.display_options) if q.type == "judge" else list(q.options),
-                    "answer": q.answer, "explanation": q.explanation,
-                    "sources": [(src.label, src.quote) for src in q.sources]})
+        out.append(
+            {
+                "question_id": c.question_id,
+                "law": app.bank.laws[q.law].short_title,
+                "stem": q.stem,
+                "due_at": clock.as_utc(c.due_at),
+                "reviews": c.reviews,
+                "lapses": c.lapses,
+                "type": q.type,
+                "options": list(q.display_options),
+                "answer": q.answer,
+                "explanation": q.explanation,
+                "sources": [(src.label, src.quote) for src in q.sources],
+            }
+        )
     return out
 
 
 # --- study (学法) ---------------------------------------------------------------------------------
+
 
 @dataclass
 class ArticleCard:
@@ -198,16 +244,23 @@ def law_articles(app: App, actor: Actor, law_slug: str) -> list[ArticleCard]:
             g["qids"].append(q.id)
     with read_session(app.engine) as s:
         marks = rs.study_marks(s, actor.id, law_slug)
-    cards = [ArticleCard(loc, g["heading"], g["quotes"], g["qids"], (law_slug, loc) in marks) for loc, g in groups.items()]
-    cards.sort(key=lambda c: article_sort_key(groups[c.locator]["key"]) if groups[c.locator]["key"] is not None
-               else (10**6, c.heading))
+    cards = [
+        ArticleCard(loc, g["heading"], g["quotes"], g["qids"], (law_slug, loc) in marks) for loc, g in groups.items()
+    ]
+    cards.sort(
+        key=lambda c: (
+            article_sort_key(groups[c.locator]["key"]) if groups[c.locator]["key"] is not None else (10**6, c.heading)
+        )
+    )
     return cards
 
 
-def set_studied(app: App, actor: Actor, law_slug: str, locator: str, studied: bool, *, now: datetime | None = None) -> None:
+def set_studied(
+    app: App, actor: Actor, law_slug: str, locator: str, studied: bool, *, now: datetime | None = None
+) -> None:
     require(actor, *LEARNERS)
     with write_session(app.engine) as s:
-        rs.set_study_mark(s, actor.id, law_slug, locator, studied, now or deadlines.utcnow())
+        rs.set_study_mark(s, actor.id, law_slug, locator, studied, now or clock.utcnow())
 
 
 def record_study_time(app: App, actor: Actor, kind: str, seconds: float, *, now: datetime | None = None) -> int:
@@ -237,9 +290,9 @@ class StudyHours:
 
 def study_hours(app: App, actor: Actor, *, year: int | None = None, person_id: int | None = None) -> StudyHours:
     if person_id is not None and person_id != actor.id:
-        require(actor, "coordinator", "admin")
+        require(actor, *STAFF_ROLES)
     else:
-        require(actor, *LEARNERS, "coordinator", "admin")
+        require(actor, *LEARNERS, *STAFF_ROLES)
     pid = person_id or actor.id
     year = year or local_today(app).year
     with read_session(app.engine) as s:

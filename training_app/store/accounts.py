@@ -22,8 +22,15 @@ def people_with_cert_no(session: Session) -> list[Person]:
     return list(session.execute(select(Person).where(Person.cert_no.is_not(None))).scalars())
 
 
-def people(session: Session, *, unit_id: int | None = None, role: str | None = None, active: bool | None = None,
-           search: str | None = None, limit: int | None = None) -> list[Person]:
+def people(
+    session: Session,
+    *,
+    unit_id: int | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+    search: str | None = None,
+    limit: int | None = None,
+) -> list[Person]:
     q = select(Person)
     if unit_id is not None:
         q = q.where(Person.unit_id == unit_id)
@@ -65,7 +72,9 @@ def session_by_token(session: Session, token_hash: str) -> UserSession | None:
     return session.execute(select(UserSession).where(UserSession.token_hash == token_hash)).scalar_one_or_none()
 
 
-def end_sessions_of(session: Session, person_id: int, now: datetime, reason: str, *, except_id: int | None = None) -> int:
+def end_sessions_of(
+    session: Session, person_id: int, now: datetime, reason: str, *, except_id: int | None = None
+) -> int:
     q = update(UserSession).where(UserSession.person_id == person_id, UserSession.ended_at.is_(None))
     if except_id is not None:
         q = q.where(UserSession.id != except_id)
@@ -73,6 +82,7 @@ def end_sessions_of(session: Session, person_id: int, now: datetime, reason: str
 
 
 # --- login throttles --------------------------------------------------------------------------------
+
 
 def throttle_rows(session: Session, keys: list[str], *, for_update: bool = False) -> dict[str, LoginThrottle]:
     q = select(LoginThrottle).where(LoginThrottle.key.in_(keys))
@@ -86,21 +96,27 @@ def clear_throttles(session: Session, *, keys: list[str] = (), prefix: str | Non
     if keys:
         n += session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(list(keys)))).rowcount
     if prefix:
-        n += session.execute(delete(LoginThrottle).where(LoginThrottle.key.startswith(prefix, autoescape=True))).rowcount
+        n += session.execute(
+            delete(LoginThrottle).where(LoginThrottle.key.startswith(prefix, autoescape=True))
+        ).rowcount
     return n
 
 
 def active_blocks(session: Session, now: datetime) -> list[LoginThrottle]:
-    return list(session.execute(select(LoginThrottle).where(LoginThrottle.blocked_until > now)
-                                .order_by(LoginThrottle.blocked_until.desc())).scalars())
+    return list(
+        session.execute(
+            select(LoginThrottle).where(LoginThrottle.blocked_until > now).order_by(LoginThrottle.blocked_until.desc())
+        ).scalars()
+    )
 
 
 def blocked_accounts(session: Session, accounts: list[str], now: datetime) -> set[str]:
     """Which of these accounts are locked now (everywhere, or from at least one address)."""
     if not accounts:
         return set()
-    rows = session.execute(select(LoginThrottle.key).where(LoginThrottle.blocked_until > now,
-                                                          LoginThrottle.kind.in_(("account", "pair")))).scalars()
+    rows = session.execute(
+        select(LoginThrottle.key).where(LoginThrottle.blocked_until > now, LoginThrottle.kind.in_(("account", "pair")))
+    ).scalars()
     wanted = {a.lower() for a in accounts}
     out = set()
     for key in rows:

@@ -16,8 +16,11 @@ GENESIS = "0" * 64
 
 
 def record_hash(prev_hash: str, at: datetime, event: str, actor: str, obj: str, outcome: str, detail: str) -> str:
-    payload = json.dumps([prev_hash, as_utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), event, actor, obj, outcome, detail],
-                         ensure_ascii=False, separators=(",", ":"))
+    payload = json.dumps(
+        [prev_hash, as_utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ"), event, actor, obj, outcome, detail],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -28,15 +31,32 @@ def _lock_chain(session: Session) -> None:
     # SQLite: write sessions start with BEGIN IMMEDIATE, which already serialises writers.
 
 
-def append(session: Session, event: str, *, actor_id: int | None = None, actor: str = "", obj: str = "",
-           outcome: str = "ok", detail: dict | str | None = None, at: datetime | None = None) -> AuditLog:
+def append(
+    session: Session,
+    event: str,
+    *,
+    actor_id: int | None = None,
+    actor: str = "",
+    obj: str = "",
+    outcome: str = "ok",
+    detail: dict | str | None = None,
+    at: datetime | None = None,
+) -> AuditLog:
     _lock_chain(session)
     last = session.execute(select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).scalar()
     prev = last or GENESIS
     at = at or utcnow()
     detail_text = detail if isinstance(detail, str) else json.dumps(detail or {}, ensure_ascii=False, sort_keys=True)
-    row = AuditLog(at=at, event=event, actor_id=actor_id, actor=actor[:64], object=obj[:200], outcome=outcome,
-                   detail=detail_text, prev_hash=prev)
+    row = AuditLog(
+        at=at,
+        event=event,
+        actor_id=actor_id,
+        actor=actor[:64],
+        object=obj[:200],
+        outcome=outcome,
+        detail=detail_text,
+        prev_hash=prev,
+    )
     row.hash = record_hash(prev, at, event, row.actor, row.object, outcome, detail_text)
     session.add(row)
     session.flush()
@@ -49,18 +69,29 @@ def verify_chain(session: Session, batch: int = 5000) -> tuple[bool, int, str]:
     checked = 0
     last_id = 0
     while True:
-        rows = session.execute(select(AuditLog).where(AuditLog.id > last_id).order_by(AuditLog.id).limit(batch)).scalars().all()
+        rows = (
+            session.execute(select(AuditLog).where(AuditLog.id > last_id).order_by(AuditLog.id).limit(batch))
+            .scalars()
+            .all()
+        )
         if not rows:
             return True, checked, ""
         for row in rows:
             if prev is not None and row.prev_hash != prev:
-                return False, checked, (f"记录 #{row.id}（{row.event}）的前序哈希与上一条记录不符："
-                                        f"其前面的记录被删除或改动")
+                return (
+                    False,
+                    checked,
+                    (f"记录 #{row.id}（{row.event}）的前序哈希与上一条记录不符：其前面的记录被删除或改动"),
+                )
             if prev is None and row.prev_hash != GENESIS and not _purge_anchor_exists(session, row.prev_hash):
                 return False, checked, f"记录 #{row.id}（{row.event}）之前的记录被删除（且没有对应的清理记录）"
             expect = record_hash(row.prev_hash, row.at, row.event, row.actor, row.object, row.outcome, row.detail)
             if expect != row.hash:
-                return False, checked, f"记录 #{row.id}（{row.event}，{as_utc(row.at):%Y-%m-%d %H:%M:%S} UTC）的内容被改动"
+                return (
+                    False,
+                    checked,
+                    f"记录 #{row.id}（{row.event}，{as_utc(row.at):%Y-%m-%d %H:%M:%S} UTC）的内容被改动",
+                )
             prev = row.hash
             checked += 1
             last_id = row.id
@@ -80,8 +111,9 @@ def purge_before(session: Session, cutoff: datetime) -> tuple[int, str]:
     n = session.execute(select(func.count()).select_from(AuditLog).where(AuditLog.at < cutoff)).scalar_one()
     anchor = ""
     if n:
-        first_kept = session.execute(select(AuditLog.prev_hash).where(AuditLog.at >= cutoff)
-                                     .order_by(AuditLog.id).limit(1)).scalar()
+        first_kept = session.execute(
+            select(AuditLog.prev_hash).where(AuditLog.at >= cutoff).order_by(AuditLog.id).limit(1)
+        ).scalar()
         anchor = first_kept or ""
         session.execute(delete(AuditLog).where(AuditLog.at < cutoff))
     return n, anchor
@@ -94,9 +126,17 @@ def recent(session: Session, limit: int = 500, event: str | None = None) -> list
     return list(session.execute(q).scalars())
 
 
-def search(session: Session, *, limit: int = 500, event: str | None = None, outcome: str | None = None,
-           person: str | None = None, accounts: list[str] | None = None, since: datetime | None = None,
-           until: datetime | None = None) -> list[AuditLog]:
+def search(
+    session: Session,
+    *,
+    limit: int = 500,
+    event: str | None = None,
+    outcome: str | None = None,
+    person: str | None = None,
+    accounts: list[str] | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[AuditLog]:
     """Newest first; ``person`` matches the actor's account (or what was typed at login) anywhere in it, or
     any of ``accounts`` exactly (the accounts of people whose name matched)."""
     q = select(AuditLog).order_by(AuditLog.id.desc()).limit(limit)

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import case, extract, func, select, update
 from sqlmodel import Session
 
+from ..vocab import LEARNER_ROLES
 from .exams import dialect_insert
 from .models import Assignment, Attempt, Campaign, Person
 
@@ -23,7 +24,7 @@ def campaigns(session: Session, *, status: str | None = None, include_draft: boo
 
 def eligible_people(session: Session, campaign: Campaign) -> list[tuple[int, int | None]]:
     """(person id, unit id) of everyone the campaign's audience names today."""
-    q = select(Person.id, Person.unit_id).where(Person.active.is_(True), Person.role.in_(("officer", "leader")))
+    q = select(Person.id, Person.unit_id).where(Person.active.is_(True), Person.role.in_(LEARNER_ROLES))
     if campaign.audience == "leaders":
         q = q.where(Person.is_leader.is_(True))
     else:
@@ -41,8 +42,18 @@ def add_assignments(session: Session, campaign_id: int, people: list[tuple[int, 
     if not people:
         return 0
     existing = set(session.execute(select(Assignment.person_id).where(Assignment.campaign_id == campaign_id)).scalars())
-    rows = [{"campaign_id": campaign_id, "person_id": pid, "unit_id": uid, "attempts_started": 0,
-             "attempts_finished": 0, "passed": False} for pid, uid in people if pid not in existing]
+    rows = [
+        {
+            "campaign_id": campaign_id,
+            "person_id": pid,
+            "unit_id": uid,
+            "attempts_started": 0,
+            "attempts_finished": 0,
+            "passed": False,
+        }
+        for pid, uid in people
+        if pid not in existing
+    ]
     if rows:
         ins = dialect_insert(session)(Assignment.__table__)
         session.connection().execute(ins.on_conflict_do_nothing(index_elements=["campaign_id", "person_id"]), rows)
@@ -52,19 +63,26 @@ def add_assignments(session: Session, campaign_id: int, people: list[tuple[int, 
 def sync_assignment_units(session: Session, person_id: int, unit_id: int | None) -> None:
     """A person moved unit: their open campaigns count them in the new unit (finished history stays)."""
     open_ids = select(Campaign.id).where(Campaign.status == "published")
-    session.execute(update(Assignment).where(Assignment.person_id == person_id, Assignment.campaign_id.in_(open_ids))
-                    .values(unit_id=unit_id))
+    session.execute(
+        update(Assignment)
+        .where(Assignment.person_id == person_id, Assignment.campaign_id.in_(open_ids))
+        .values(unit_id=unit_id)
+    )
 
 
 def assignments_of_person(session: Session, person_id: int) -> list[tuple[Assignment, Campaign]]:
-    rows = session.execute(select(Assignment, Campaign).join(Campaign, Campaign.id == Assignment.campaign_id)
-                           .where(Assignment.person_id == person_id, Campaign.status != "draft")
-                           .order_by(Campaign.closes_at.desc())).all()
+    rows = session.execute(
+        select(Assignment, Campaign)
+        .join(Campaign, Campaign.id == Assignment.campaign_id)
+        .where(Assignment.person_id == person_id, Campaign.status != "draft")
+        .order_by(Campaign.closes_at.desc())
+    ).all()
     return [(a, c) for a, c in rows]
 
 
-def extend(session: Session, campaign_id: int, until: datetime, *, person_id: int | None = None,
-           unit_id: int | None = None) -> int:
+def extend(
+    session: Session, campaign_id: int, until: datetime, *, person_id: int | None = None, unit_id: int | None = None
+) -> int:
     q = update(Assignment).where(Assignment.campaign_id == campaign_id)
     if person_id is not None:
         q = q.where(Assignment.person_id == person_id)
@@ -74,18 +92,25 @@ def extend(session: Session, campaign_id: int, until: datetime, *, person_id: in
 
 
 def open_attempt_count(session: Session, campaign_id: int) -> int:
-    return session.execute(select(func.count()).select_from(Attempt)
-                           .where(Attempt.campaign_id == campaign_id, Attempt.state == "in_progress")).scalar_one()
+    return session.execute(
+        select(func.count())
+        .select_from(Attempt)
+        .where(Attempt.campaign_id == campaign_id, Attempt.state == "in_progress")
+    ).scalar_one()
 
 
 def completion_counts(session: Session, campaign_id: int) -> tuple[int, int, int]:
     """(eligible active people, with a finished attempt, with an attempt open now) in a campaign."""
     row = session.execute(
         select(func.count(), func.coalesce(func.sum(case((Assignment.attempts_finished > 0, 1), else_=0)), 0))
-        .select_from(Assignment).join(Person, Person.id == Assignment.person_id)
-        .where(Assignment.campaign_id == campaign_id, Person.active.is_(True))).one()
-    open_now = session.execute(select(func.count(func.distinct(Attempt.person_id))).select_from(Attempt)
-                               .join(Person, Person.id == Attempt.person_id)
-                               .where(Attempt.campaign_id == campaign_id, Attempt.state == "in_progress",
-                                      Person.active.is_(True))).scalar_one()
+        .select_from(Assignment)
+        .join(Person, Person.id == Assignment.person_id)
+        .where(Assignment.campaign_id == campaign_id, Person.active.is_(True))
+    ).one()
+    open_now = session.execute(
+        select(func.count(func.distinct(Attempt.person_id)))
+        .select_from(Attempt)
+        .join(Person, Person.id == Attempt.person_id)
+        .where(Attempt.campaign_id == campaign_id, Attempt.state == "in_progress", Person.active.is_(True))
+    ).scalar_one()
     return int(row[0]), int(row[1]), int(open_now)

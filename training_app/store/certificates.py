@@ -11,8 +11,9 @@ from .models import Assignment, Certificate, Person, Unit
 
 
 def certificate_of(session: Session, campaign_id: int, person_id: int) -> Certificate | None:
-    return session.execute(select(Certificate).where(Certificate.campaign_id == campaign_id,
-                                                     Certificate.person_id == person_id)).scalar_one_or_none()
+    return session.execute(
+        select(Certificate).where(Certificate.campaign_id == campaign_id, Certificate.person_id == person_id)
+    ).scalar_one_or_none()
 
 
 def certificate_by_serial(session: Session, serial: str) -> Certificate | None:
@@ -20,8 +21,9 @@ def certificate_by_serial(session: Session, serial: str) -> Certificate | None:
 
 
 def count_certificates(session: Session, campaign_id: int) -> int:
-    return session.execute(select(func.count()).select_from(Certificate)
-                           .where(Certificate.campaign_id == campaign_id)).scalar_one()
+    return session.execute(
+        select(func.count()).select_from(Certificate).where(Certificate.campaign_id == campaign_id)
+    ).scalar_one()
 
 
 def passed_people(session: Session, campaign_id: int, unit_id: int | None = None) -> list[int]:

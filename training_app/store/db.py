@@ -53,8 +53,9 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, busy_timeout_ms: int = 30000,
-                echo: bool = False) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int = 10, busy_timeout_ms: int = 30000, echo: bool = False
+) -> Engine:
     """A new engine (tests use this directly; the app uses :func:`get_engine`)."""
     if url.startswith("sqlite"):
         u = make_url(url)
@@ -62,13 +63,19 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10, busy_ti
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         # Connections to a SQLite file are cheap and writers queue on the database lock (busy_timeout), not on
         # the pool: allow many, so a burst of sessions never times out waiting for a pooled connection.
-        engine = create_engine(url, echo=echo, pool_size=max(pool_size, 10), max_overflow=max(max_overflow, 200),
-                               pool_timeout=120, connect_args={"check_same_thread": False,
-                                                               "timeout": busy_timeout_ms / 1000})
+        engine = create_engine(
+            url,
+            echo=echo,
+            pool_size=max(pool_size, 10),
+            max_overflow=max(max_overflow, 200),
+            pool_timeout=120,
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+        )
         _sqlite_setup(engine, busy_timeout_ms)
         return engine
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True,
-                         pool_recycle=1800)
+    return create_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, pool_recycle=1800
+    )
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -80,8 +87,12 @@ def get_engine(url: str | None = None) -> Engine:
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            engine = make_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
-                                 busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+            engine = make_engine(
+                url,
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+                busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            )
             _engines[url] = engine
         return engine
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,23 +17,33 @@ def dialect_insert(session: Session):
 
 
 def get_assignment(session: Session, campaign_id: int, person_id: int) -> Assignment | None:
-    return session.execute(select(Assignment).where(Assignment.campaign_id == campaign_id,
-                                                    Assignment.person_id == person_id)).scalar_one_or_none()
+    return session.execute(
+        select(Assignment).where(Assignment.campaign_id == campaign_id, Assignment.person_id == person_id)
+    ).scalar_one_or_none()
 
 
 def open_attempt(session: Session, assignment_id: int) -> Attempt | None:
-    return session.execute(select(Attempt).where(Attempt.assignment_id == assignment_id,
-                                                 Attempt.state == "in_progress")
-                           .order_by(Attempt.number.desc()).limit(1)).scalar_one_or_none()
+    return session.execute(
+        select(Attempt)
+        .where(Attempt.assignment_id == assignment_id, Attempt.state == "in_progress")
+        .order_by(Attempt.number.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def open_attempts_of_person(session: Session, person_id: int) -> list[Attempt]:
-    return list(session.execute(select(Attempt).where(Attempt.person_id == person_id, Attempt.state == "in_progress")
-                                .order_by(Attempt.started_at)).scalars())
+    return list(
+        session.execute(
+            select(Attempt)
+            .where(Attempt.person_id == person_id, Attempt.state == "in_progress")
+            .order_by(Attempt.started_at)
+        ).scalars()
+    )
 
 
-def overdue_attempt_ids(session: Session, now: datetime, *, person_id: int | None = None,
-                        campaign_id: int | None = None, limit: int = 1000) -> list[int]:
+def overdue_attempt_ids(
+    session: Session, now: datetime, *, person_id: int | None = None, campaign_id: int | None = None, limit: int = 1000
+) -> list[int]:
     q = select(Attempt.id).where(Attempt.state == "in_progress", Attempt.deadline_at <= now)
     if person_id is not None:
         q = q.where(Attempt.person_id == person_id)
@@ -42,9 +53,13 @@ def overdue_attempt_ids(session: Session, now: datetime, *, person_id: int | Non
 
 
 def finished_attempts(session: Session, assignment_id: int) -> list[Attempt]:
-    return list(session.execute(select(Attempt).where(Attempt.assignment_id == assignment_id,
-                                                      Attempt.state == "finished")
-                                .order_by(Attempt.number)).scalars())
+    return list(
+        session.execute(
+            select(Attempt)
+            .where(Attempt.assignment_id == assignment_id, Attempt.state == "finished")
+            .order_by(Attempt.number)
+        ).scalars()
+    )
 
 
 def attempts_of(session: Session, person_id: int, campaign_id: int | None = None) -> list[Attempt]:
@@ -54,21 +69,38 @@ def attempts_of(session: Session, person_id: int, campaign_id: int | None = None
     return list(session.execute(q.order_by(Attempt.started_at.desc())).scalars())
 
 
-def lock_attempt(session: Session, attempt_id: int) -> tuple | None:
+class AttemptStatus(NamedTuple):
+    person_id: int
+    state: str
+    deadline_at: datetime
+    paper: str
+
+
+def lock_attempt(session: Session, attempt_id: int) -> AttemptStatus | None:
     """(person_id, state, deadline_at, paper) of an attempt, locked for this transaction on PostgreSQL
     (SQLite's BEGIN IMMEDIATE already holds the database's write lock)."""
     q = select(Attempt.person_id, Attempt.state, Attempt.deadline_at, Attempt.paper).where(Attempt.id == attempt_id)
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update()
-    return session.execute(q).first()
+    row = session.execute(q).first()
+    return None if row is None else AttemptStatus(*row)
 
 
 def set_flag(session: Session, *, attempt_id: int, slot: int, question_id: str, flagged: bool, now: datetime) -> None:
     ins = dialect_insert(session)(Answer).values(
-        attempt_id=attempt_id, slot=slot, question_id=question_id, response=None, flagged=flagged, changes=0,
-        first_saved_at=now, saved_at=now, seconds_spent=0.0)
-    session.execute(ins.on_conflict_do_update(index_elements=["attempt_id", "slot"],
-                                              set_={"flagged": ins.excluded.flagged}))
+        attempt_id=attempt_id,
+        slot=slot,
+        question_id=question_id,
+        response=None,
+        flagged=flagged,
+        changes=0,
+        first_saved_at=now,
+        saved_at=now,
+        seconds_spent=0.0,
+    )
+    session.execute(
+        ins.on_conflict_do_update(index_elements=["attempt_id", "slot"], set_={"flagged": ins.excluded.flagged})
+    )
 
 
 def answers_of(session: Session, attempt_id: int) -> list[Answer]:
@@ -77,8 +109,11 @@ def answers_of(session: Session, attempt_id: int) -> list[Answer]:
 
 def finish_attempt(session: Session, attempt_id: int, now: datetime, finished_by: str) -> bool:
     """The one transition in_progress -> finished; False when another request already made it."""
-    res = session.execute(update(Attempt).where(Attempt.id == attempt_id, Attempt.state == "in_progress")
-                          .values(state="finished", finished_at=now, finished_by=finished_by))
+    res = session.execute(
+        update(Attempt)
+        .where(Attempt.id == attempt_id, Attempt.state == "in_progress")
+        .values(state="finished", finished_at=now, finished_by=finished_by)
+    )
     return res.rowcount == 1
 
 
@@ -88,9 +123,14 @@ def store_grades(session: Session, attempt_id: int, fractions: dict[int, float])
     table = Answer.__table__
     from sqlalchemy import bindparam
 
-    stmt = (update(table).where(and_(table.c.attempt_id == bindparam("a_id"), table.c.slot == bindparam("a_slot")))
-            .values(fraction=bindparam("a_fraction")))
-    session.connection().execute(stmt, [{"a_id": attempt_id, "a_slot": s, "a_fraction": f} for s, f in fractions.items()])
+    stmt = (
+        update(table)
+        .where(and_(table.c.attempt_id == bindparam("a_id"), table.c.slot == bindparam("a_slot")))
+        .values(fraction=bindparam("a_fraction"))
+    )
+    session.connection().execute(
+        stmt, [{"a_id": attempt_id, "a_slot": s, "a_fraction": f} for s, f in fractions.items()]
+    )
 
 
 def add_item_stats(session: Session, campaign_id: int, rows: list[dict]) -> None:
@@ -103,33 +143,52 @@ def add_item_stats(session: Session, campaign_id: int, rows: list[dict]) -> None
     # Rows in one global order (question id): concurrent submits then lock item_stat rows in the same order
     # and cannot deadlock on PostgreSQL.
     for r in sorted(rows, key=lambda r: r["question_id"]):
-        v = {"campaign_id": campaign_id, "question_id": r["question_id"], "n": 1, "sx": r["x"], "sxx": r["x"] * r["x"],
-             "sy": r["y"], "syy": r["y"] * r["y"], "sxy": r["x"] * r["y"], "blank": 0 if r["opts"] else 1}
+        v = {
+            "campaign_id": campaign_id,
+            "question_id": r["question_id"],
+            "n": 1,
+            "sx": r["x"],
+            "sxx": r["x"] * r["x"],
+            "sy": r["y"],
+            "syy": r["y"] * r["y"],
+            "sxy": r["x"] * r["y"],
+            "blank": 0 if r["opts"] else 1,
+        }
         for i in range(6):
             v[f"opt{i}"] = 1 if i in r["opts"] else 0
         values.append(v)
     ins = ins_fn(table)
     ex = ins.excluded
     cols = ["n", "sx", "sxx", "sy", "syy", "sxy", "blank"] + [f"opt{i}" for i in range(6)]
-    stmt = ins.on_conflict_do_update(index_elements=["campaign_id", "question_id"],
-                                     set_={c: table.c[c] + ex[c] for c in cols})
+    stmt = ins.on_conflict_do_update(
+        index_elements=["campaign_id", "question_id"], set_={c: table.c[c] + ex[c] for c in cols}
+    )
     session.connection().execute(stmt, values)
 
 
-def add_unit_law_stats(session: Session, campaign_id: int, unit_id: int | None, per_law: dict[str, tuple[int, float]]) -> None:
+def add_unit_law_stats(
+    session: Session, campaign_id: int, unit_id: int | None, per_law: dict[str, tuple[int, float]]
+) -> None:
     if unit_id is None or not per_law:
         return
     table = UnitLawStat.__table__
     ins = dialect_insert(session)(table)
-    stmt = ins.on_conflict_do_update(index_elements=["campaign_id", "unit_id", "law_slug"],
-                                     set_={"answered": table.c.answered + ins.excluded.answered,
-                                           "credit": table.c.credit + ins.excluded.credit})
-    session.connection().execute(stmt, [{"campaign_id": campaign_id, "unit_id": unit_id, "law_slug": law,
-                                         "answered": n, "credit": c} for law, (n, c) in sorted(per_law.items())])
+    stmt = ins.on_conflict_do_update(
+        index_elements=["campaign_id", "unit_id", "law_slug"],
+        set_={"answered": table.c.answered + ins.excluded.answered, "credit": table.c.credit + ins.excluded.credit},
+    )
+    session.connection().execute(
+        stmt,
+        [
+            {"campaign_id": campaign_id, "unit_id": unit_id, "law_slug": law, "answered": n, "credit": c}
+            for law, (n, c) in sorted(per_law.items())
+        ],
+    )
 
 
-def update_assignment_after_grade(session: Session, assignment_id: int, *, grade: float, passed: bool,
-                                  now: datetime) -> None:
+def update_assignment_after_grade(
+    session: Session, assignment_id: int, *, grade: float | None, passed: bool, now: datetime
+) -> None:
     a = session.get(Assignment, assignment_id)
     a.attempts_finished = (a.attempts_finished or 0) + 1
     a.grade = grade
@@ -145,20 +204,31 @@ def get_assignment_by_id(session: Session, assignment_id: int) -> Assignment:
     return session.get(Assignment, assignment_id)
 
 
-def unsynced_finished_attempts(session: Session, person_id: int) -> list[Attempt]:
-    return list(session.execute(select(Attempt).where(Attempt.person_id == person_id, Attempt.state == "finished",
-                                                      Attempt.cards_synced.is_(False))).scalars())
+def unsynced_finished_attempts(session: Session, person_id: int | None = None) -> list[Attempt]:
+    """Finished attempts whose wrong answers have not reached the 错题本 yet (of one person, or everyone's)."""
+    q = select(Attempt).where(Attempt.state == "finished", Attempt.cards_synced.is_(False))
+    if person_id is not None:
+        q = q.where(Attempt.person_id == person_id)
+    return list(session.execute(q.order_by(Attempt.id)).scalars())
 
 
 def open_attempts_in_campaign(session: Session, campaign_id: int) -> list[Attempt]:
-    return list(session.execute(select(Attempt).where(Attempt.campaign_id == campaign_id,
-                                                      Attempt.state == "in_progress")).scalars())
+    return list(
+        session.execute(
+            select(Attempt).where(Attempt.campaign_id == campaign_id, Attempt.state == "in_progress")
+        ).scalars()
+    )
 
 
 def finished_attempts_of_campaign(session: Session, campaign_id: int) -> list[Attempt]:
     """Every finished attempt of a campaign, by assignment and attempt number (the regrade's order)."""
-    return list(session.execute(select(Attempt).where(Attempt.campaign_id == campaign_id, Attempt.state == "finished")
-                                .order_by(Attempt.assignment_id, Attempt.number)).scalars())
+    return list(
+        session.execute(
+            select(Attempt)
+            .where(Attempt.campaign_id == campaign_id, Attempt.state == "finished")
+            .order_by(Attempt.assignment_id, Attempt.number)
+        ).scalars()
+    )
 
 
 def clear_campaign_stats(session: Session, campaign_id: int) -> None:
@@ -194,28 +264,55 @@ def _save_statement(dialect: str):
         # this save, or this save waits for the submit and then finds the attempt finished.
         sql = _SAVE_SQL.format(false="false" if pg else "0", lock=" FOR SHARE" if pg else "")
         stmt = text(sql).bindparams(
-            bindparam("attempt_id", type_=Integer), bindparam("slot", type_=Integer),
-            bindparam("question_id", type_=String), bindparam("response", type_=String),
-            bindparam("now", type_=DateTime(timezone=True)), bindparam("seconds", type_=Float),
-            bindparam("client_id", type_=String), bindparam("person_id", type_=Integer))
+            bindparam("attempt_id", type_=Integer),
+            bindparam("slot", type_=Integer),
+            bindparam("question_id", type_=String),
+            bindparam("response", type_=String),
+            bindparam("now", type_=DateTime(timezone=True)),
+            bindparam("seconds", type_=Float),
+            bindparam("client_id", type_=String),
+            bindparam("person_id", type_=Integer),
+        )
         _save_statements[dialect] = stmt
     return stmt
 
 
-def save_if_open(conn, *, attempt_id: int, person_id: int, slot: int, question_id: str, response: str | None,
-                 now: datetime, seconds: float, client_id: str | None) -> bool:
+def save_if_open(
+    conn,
+    *,
+    attempt_id: int,
+    person_id: int,
+    slot: int,
+    question_id: str,
+    response: str | None,
+    now: datetime,
+    seconds: float,
+    client_id: str | None,
+) -> bool:
     """Upsert one answer only while the attempt is the person's, in progress and before its deadline:
     one statement. False when nothing was written (the caller asks why)."""
-    res = conn.execute(_save_statement(conn.dialect.name), {
-        "attempt_id": attempt_id, "slot": slot, "question_id": question_id, "response": response, "now": now,
-        "seconds": seconds, "client_id": client_id, "person_id": person_id})
+    res = conn.execute(
+        _save_statement(conn.dialect.name),
+        {
+            "attempt_id": attempt_id,
+            "slot": slot,
+            "question_id": question_id,
+            "response": response,
+            "now": now,
+            "seconds": seconds,
+            "client_id": client_id,
+            "person_id": person_id,
+        },
+    )
     return res.rowcount == 1
 
 
-def attempt_status(conn, attempt_id: int) -> tuple | None:
+def attempt_status(conn, attempt_id: int) -> AttemptStatus | None:
     """(person_id, state, deadline_at, paper) — read when a save was refused, to say why."""
-    return conn.execute(select(Attempt.person_id, Attempt.state, Attempt.deadline_at, Attempt.paper)
-                        .where(Attempt.id == attempt_id)).first()
+    row = conn.execute(
+        select(Attempt.person_id, Attempt.state, Attempt.deadline_at, Attempt.paper).where(Attempt.id == attempt_id)
+    ).first()
+    return None if row is None else AttemptStatus(*row)
 
 
 _prebuilt: dict[str, object] = {}
@@ -232,19 +329,50 @@ def _stmt(name: str, build):
 def _start_context_stmt():
     from sqlalchemy import and_, bindparam
 
-    return (select(Campaign.status, Campaign.opens_at, Campaign.closes_at, Campaign.time_limit_minutes,
-                   Campaign.attempts_allowed, Campaign.blueprint_id, Campaign.partial_credit,
-                   Assignment.id, Assignment.attempts_started, Assignment.extended_until,
-                   Attempt.id, Attempt.deadline_at)
-            .select_from(Campaign)
-            .outerjoin(Assignment, and_(Assignment.campaign_id == Campaign.id, Assignment.person_id == bindparam("pid")))
-            .outerjoin(Attempt, and_(Attempt.assignment_id == Assignment.id, Attempt.state == "in_progress"))
-            .where(Campaign.id == bindparam("cid")).limit(1))
+    return (
+        select(
+            Campaign.status,
+            Campaign.opens_at,
+            Campaign.closes_at,
+            Campaign.time_limit_minutes,
+            Campaign.attempts_allowed,
+            Campaign.blueprint_id,
+            Campaign.partial_credit,
+            Assignment.id,
+            Assignment.attempts_started,
+            Assignment.extended_until,
+            Attempt.id,
+            Attempt.deadline_at,
+        )
+        .select_from(Campaign)
+        .outerjoin(Assignment, and_(Assignment.campaign_id == Campaign.id, Assignment.person_id == bindparam("pid")))
+        .outerjoin(Attempt, and_(Attempt.assignment_id == Assignment.id, Attempt.state == "in_progress"))
+        .where(Campaign.id == bindparam("cid"))
+        .limit(1)
+    )
 
 
-def start_context(conn, campaign_id: int, person_id: int) -> tuple | None:
+class StartContext(NamedTuple):
+    """Everything starting an attempt needs (the columns of `_start_context_stmt`, in its order)."""
+
+    status: str
+    opens_at: datetime
+    closes_at: datetime
+    time_limit_minutes: int
+    attempts_allowed: int
+    blueprint_id: str
+    partial_credit: bool
+    assignment_id: int | None  # None: the person is not in the campaign's audience
+    attempts_started: int | None
+    extended_until: datetime | None
+    open_attempt_id: int | None  # an attempt in progress, if any
+    open_deadline: datetime | None
+
+
+def start_context(conn, campaign_id: int, person_id: int) -> StartContext | None:
     """Everything starting an attempt needs, in one query: the campaign, the assignment and any open attempt."""
-    return conn.execute(_stmt("start_context", _start_context_stmt), {"cid": campaign_id, "pid": person_id}).first()
+    row = conn.execute(_stmt("start_context", _start_context_stmt), {"cid": campaign_id, "pid": person_id}).first()
+    return None if row is None else StartContext(*row)
 
 
 def insert_attempt(conn, values: dict) -> int:
@@ -257,10 +385,14 @@ def _mark_started_stmt():
     from sqlalchemy import DateTime, bindparam
     from sqlalchemy import func as f
 
-    return (update(Assignment).where(Assignment.id == bindparam("aid"))
-            .values(attempts_started=bindparam("n"),
-                    first_started_at=f.coalesce(Assignment.first_started_at,
-                                                bindparam("now", type_=DateTime(timezone=True)))))
+    return (
+        update(Assignment)
+        .where(Assignment.id == bindparam("aid"))
+        .values(
+            attempts_started=bindparam("n"),
+            first_started_at=f.coalesce(Assignment.first_started_at, bindparam("now", type_=DateTime(timezone=True))),
+        )
+    )
 
 
 def mark_started_core(conn, assignment_id: int, number: int, now: datetime) -> None:

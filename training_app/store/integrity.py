@@ -10,29 +10,46 @@ from .models import Answer, Assignment, Attempt, IntegrityFlag
 
 
 def finished_attempts(session: Session, campaign_id: int) -> list[Attempt]:
-    return list(session.execute(select(Attempt).where(Attempt.campaign_id == campaign_id,
-                                                      Attempt.state == "finished")).scalars())
+    return list(
+        session.execute(
+            select(Attempt).where(Attempt.campaign_id == campaign_id, Attempt.state == "finished")
+        ).scalars()
+    )
 
 
 def finished_answer_rows(session: Session, campaign_id: int) -> list[tuple]:
     """(attempt_id, slot, question_id, response, fraction, first_saved_at, saved_at, client_id) of every answer
     in the campaign's finished attempts."""
-    return list(session.execute(select(Answer.attempt_id, Answer.slot, Answer.question_id, Answer.response,
-                                       Answer.fraction, Answer.first_saved_at, Answer.saved_at, Answer.client_id)
-                                .join(Attempt, Attempt.id == Answer.attempt_id)
-                                .where(Attempt.campaign_id == campaign_id, Attempt.state == "finished")).all())
+    return list(
+        session.execute(
+            select(
+                Answer.attempt_id,
+                Answer.slot,
+                Answer.question_id,
+                Answer.response,
+                Answer.fraction,
+                Answer.first_saved_at,
+                Answer.saved_at,
+                Answer.client_id,
+            )
+            .join(Attempt, Attempt.id == Answer.attempt_id)
+            .where(Attempt.campaign_id == campaign_id, Attempt.state == "finished")
+        ).all()
+    )
 
 
 def count_flags(session: Session, campaign_id: int) -> int:
-    return session.execute(select(func.count()).select_from(IntegrityFlag)
-                           .where(IntegrityFlag.campaign_id == campaign_id)).scalar_one()
+    return session.execute(
+        select(func.count()).select_from(IntegrityFlag).where(IntegrityFlag.campaign_id == campaign_id)
+    ).scalar_one()
 
 
 def add_flags(session: Session, rows: list[dict]) -> None:
     """Insert flags (column values); one that already exists (same attempt, kind, other attempt) is kept as it is."""
     ins = dialect_insert(session)(IntegrityFlag.__table__)
-    session.connection().execute(ins.on_conflict_do_nothing(index_elements=["attempt_id", "kind", "other_attempt_id"]),
-                                 rows)
+    session.connection().execute(
+        ins.on_conflict_do_nothing(index_elements=["attempt_id", "kind", "other_attempt_id"]), rows
+    )
 
 
 def flags_of_campaign(session: Session, campaign_id: int, *, include_dismissed: bool = False) -> list[IntegrityFlag]:

@@ -12,20 +12,42 @@ from datetime import date, datetime
 from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from ..engine.deadlines import utcnow
+from ..clock import utcnow
 
-ROLES = ("officer", "leader", "coordinator", "admin")
-ROLE_LABELS = {"officer": "执法人员", "leader": "领导干部", "coordinator": "培训管理员", "admin": "系统管理员"}
-CERT_STATUSES = ("有效", "注销", "过期")
-UNIT_KINDS = ("enforcement", "town")
-UNIT_KIND_LABELS = {"enforcement": "行政执法单位", "town": "镇（街道）"}
-AUDIENCES = ("all_valid", "units", "leaders", "new_certified")
-AUDIENCE_LABELS = {"all_valid": "全体有效持证执法人员", "units": "指定单位", "leaders": "领导干部",
-                   "new_certified": "本年度新取证执法人员"}
-REVIEW_POLICIES = ("none", "after_submit", "after_close")
-REVIEW_LABELS = {"none": "不公布答案", "after_submit": "交卷后公布", "after_close": "考试截止后公布"}
-CAMPAIGN_STATUSES = ("draft", "published", "closed")
-CAMPAIGN_STATUS_LABELS = {"draft": "草稿", "published": "已发布", "closed": "已结束"}
+# The domain words live in training_app.vocab; these names stay for the modules that import them from here.
+from ..vocab import (
+    AUDIENCE_LABELS as AUDIENCE_LABELS,
+)
+from ..vocab import (
+    AUDIENCES as AUDIENCES,
+)
+from ..vocab import (
+    CAMPAIGN_STATUS_LABELS as CAMPAIGN_STATUS_LABELS,
+)
+from ..vocab import (
+    CAMPAIGN_STATUSES as CAMPAIGN_STATUSES,
+)
+from ..vocab import (
+    CERT_STATUSES as CERT_STATUSES,
+)
+from ..vocab import (
+    REVIEW_LABELS as REVIEW_LABELS,
+)
+from ..vocab import (
+    REVIEW_POLICIES as REVIEW_POLICIES,
+)
+from ..vocab import (
+    ROLE_LABELS as ROLE_LABELS,
+)
+from ..vocab import (
+    ROLES as ROLES,
+)
+from ..vocab import (
+    UNIT_KIND_LABELS as UNIT_KIND_LABELS,
+)
+from ..vocab import (
+    UNIT_KINDS as UNIT_KINDS,
+)
 
 
 def _ts(**kw) -> Field:
@@ -109,8 +131,10 @@ class Campaign(SQLModel, table=True):
 class Assignment(SQLModel, table=True):
     """One eligible person in one campaign, with their running result (the dashboard's summary row)."""
 
-    __table_args__ = (UniqueConstraint("campaign_id", "person_id", name="uq_assignment_campaign_person"),
-                      Index("ix_assignment_campaign_unit", "campaign_id", "unit_id"))
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "person_id", name="uq_assignment_campaign_person"),
+        Index("ix_assignment_campaign_unit", "campaign_id", "unit_id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")
     person_id: int = Field(foreign_key="person.id", index=True)
@@ -128,8 +152,10 @@ class Assignment(SQLModel, table=True):
 class Attempt(SQLModel, table=True):
     """One frozen paper taken once. ``paper`` is the JSON list of slots (question id, option order, hash)."""
 
-    __table_args__ = (UniqueConstraint("assignment_id", "number", name="uq_attempt_assignment_number"),
-                      Index("ix_attempt_campaign_state", "campaign_id", "state"))
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "number", name="uq_attempt_assignment_number"),
+        Index("ix_attempt_campaign_state", "campaign_id", "state"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")
     assignment_id: int = Field(foreign_key="assignment.id")
@@ -226,8 +252,10 @@ class ReviewCard(SQLModel, table=True):
     """A 错题本 card scheduled with FSRS; ``card`` is the fsrs Card as JSON."""
 
     __tablename__ = "review_card"
-    __table_args__ = (UniqueConstraint("person_id", "question_id", name="uq_review_card"),
-                      Index("ix_review_card_due", "person_id", "due_at"))
+    __table_args__ = (
+        UniqueConstraint("person_id", "question_id", name="uq_review_card"),
+        Index("ix_review_card_due", "person_id", "due_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id")
     question_id: str = Field(max_length=64)

@@ -5,8 +5,18 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session
 
-from .models import (Answer, Assignment, Attempt, AuditLog, Campaign, PracticeAnswer, ReviewCard, StudyMark, StudyTime,
-                     UserSession)
+from .models import (
+    Answer,
+    Assignment,
+    Attempt,
+    AuditLog,
+    Campaign,
+    PracticeAnswer,
+    ReviewCard,
+    StudyMark,
+    StudyTime,
+    UserSession,
+)
 
 
 def attempts_of_person(session: Session, person_id: int) -> list[Attempt]:

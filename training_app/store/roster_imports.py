@@ -13,5 +13,6 @@ def recent_imports(session: Session, *, limit: int = 50) -> list[RosterImport]:
 
 
 def imports_after(session: Session, import_id: int) -> list[RosterImport]:
-    return list(session.execute(select(RosterImport).where(RosterImport.id > import_id)
-                                .order_by(RosterImport.id)).scalars())
+    return list(
+        session.execute(select(RosterImport).where(RosterImport.id > import_id).order_by(RosterImport.id)).scalars()
+    )

@@ -6,12 +6,18 @@ uvicorn). The cookie holds a random session token (256 bits); the database keeps
 session ends with 退出登录, the idle timeout, a password change or a deactivation. The page never sees the
 token: after a login the script hands the browser a one-time code (60 s) which this route exchanges for
 the cookie (HttpOnly, SameSite=Strict, Secure behind HTTPS).
+
+Its lifespan starts the process's sweeper (services.jobs): every minute, attempts past their deadline are
+closed and graded and reviews opened since reach the 错题本, so no page writes while it draws.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):  # `streamlit run training_app/ui/asgi.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -43,4 +49,27 @@ async def session_route(request: Request) -> Response:
     return response
 
 
-app = st.App(str(HERE / "app.py"), routes=[Route(session_cookie.ROUTE, session_route, methods=["POST", "DELETE"])])
+@asynccontextmanager
+async def lifespan(_app: Any) -> AsyncIterator[None]:
+    from training_app.services.common import App, make_app
+    from training_app.services.jobs import start_sweeper, stop_sweeper
+
+    made: list[App] = []
+
+    def get_app() -> App:  # built in the sweeper's thread, on its first run (a slow database delays no one)
+        if not made:
+            made.append(make_app())
+        return made[0]
+
+    start_sweeper(get_app)
+    try:
+        yield None
+    finally:
+        stop_sweeper()
+
+
+app = st.App(
+    str(HERE / "app.py"),
+    lifespan=lifespan,
+    routes=[Route(session_cookie.ROUTE, session_route, methods=["POST", "DELETE"])],
+)

@@ -46,10 +46,16 @@ def xlsx_bytes(rows, header=HEADER) -> bytes:
 
 def png_bytes() -> bytes:
     """A real 1x1 white PNG."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff"))
+        + chunk(b"IEND", b"")
+    )
 
 
 def main() -> None:
@@ -58,7 +64,9 @@ def main() -> None:
     files["truncated.xlsx"] = good_xlsx[: len(good_xlsx) // 3]
     files["utf16_no_bom.csv"] = csv_text(GOOD).encode("utf-16-le")
     # Japanese Shift-JIS: half-width katakana (one byte each) before a comma is neither UTF-8 nor GB18030.
-    files["shift_jis.csv"] = "氏名,証明書番号,部署,状態\r\nｶﾀｶ,LN2600001,総務,有効\r\nﾔﾏﾀﾞ ﾀﾛｳ,LN2600002,総務,有効\r\n".encode("shift_jis")
+    files["shift_jis.csv"] = (
+        "氏名,証明書番号,部署,状態\r\nｶﾀｶ,LN2600001,総務,有効\r\nﾔﾏﾀﾞ ﾀﾛｳ,LN2600002,総務,有効\r\n".encode("shift_jis")
+    )
     files["empty.csv"] = b""
     formula_rows = [list(r) for r in GOOD]
     formula_rows[0][5] = "=SUM(A1:A2)"
@@ -73,19 +81,22 @@ def main() -> None:
     files["png_named.csv"] = png_bytes()
     fourth = ["欧阳娜娜", "LN2600004", "河西街道", "过期", "2018.12.1", "科员", "否", ""]
     files["gbk_valid.csv"] = csv_text([*GOOD, fourth]).encode("gbk")
-    files["bad_date.csv"] = csv_text([GOOD[0], [*GOOD[1][:4], "2024-02-30", *GOOD[1][5:]],
-                                      [*GOOD[2][:4], "2024/13/01", *GOOD[2][5:]]]).encode("utf-8")
+    files["bad_date.csv"] = csv_text(
+        [GOOD[0], [*GOOD[1][:4], "2024-02-30", *GOOD[1][5:]], [*GOOD[2][:4], "2024/13/01", *GOOD[2][5:]]]
+    ).encode("utf-8")
     files["unknown_status.csv"] = csv_text([GOOD[0], [*GOOD[1][:3], "吊销", *GOOD[1][4:]]]).encode("utf-8")
     files["unknown_unit.csv"] = csv_text([GOOD[0], [*GOOD[1][:2], "区不存在局", *GOOD[1][3:]]]).encode("utf-8")
-    files["duplicate_cert.csv"] = csv_text([*GOOD, ["李五", "LN2600001", "河西街道", "有效", "2024-03-15", "科员", "否", ""]]
-                                           ).encode("utf-8")
+    files["duplicate_cert.csv"] = csv_text(
+        [*GOOD, ["李五", "LN2600001", "河西街道", "有效", "2024-03-15", "科员", "否", ""]]
+    ).encode("utf-8")
     files["empty_name.csv"] = csv_text([GOOD[0], ["", *GOOD[1][1:]], GOOD[2]]).encode("utf-8")
     with io.BytesIO() as buf:
         with zipfile.ZipFile(buf, "w") as z:
             z.writestr("名册.csv", csv_text(GOOD))
         files["zip_not_workbook.xlsx"] = buf.getvalue()
-    files["missing_column.csv"] = csv_text([[c for i, c in enumerate(r) if i != 3] for r in GOOD],
-                                           header=[h for i, h in enumerate(HEADER) if i != 3]).encode("utf-8")
+    files["missing_column.csv"] = csv_text(
+        [[c for i, c in enumerate(r) if i != 3] for r in GOOD], header=[h for i, h in enumerate(HEADER) if i != 3]
+    ).encode("utf-8")
     files["header_only.csv"] = csv_text([]).encode("utf-8")
     files["old_excel.xls"] = bytes.fromhex("d0cf11e0a1b11ae1") + b"\x00" * 504  # an OLE2 (Excel 97-2003) header
     with io.BytesIO() as buf:

@@ -5,8 +5,9 @@ import streamlit as st
 from training_app.services import auth
 from training_app.services.common import ServiceError
 from training_app.ui.components.common import esc, flash, get_app, guard, role_label, show_flash
+from training_app.vocab import ROLES
 
-actor = guard("officer", "leader", "coordinator", "admin")
+actor = guard(*ROLES)
 forced = bool(st.session_state.get("must_change_password"))
 show_flash()
 st.title("修改密码" if forced else "账号与密码")

@@ -27,8 +27,11 @@ KIND = {"account": "账号（所有地址）", "pair": "账号（单个地址）
 for b in blocks:
     c1, c2 = st.columns([4, 1])
     who = b.account or b.address
-    c1.text(f"{KIND[b.kind]}：{who}" + (f"（地址 {b.address}）" if b.kind == "pair" and b.address else "")
-            + f"　至 {fmt_dt(b.blocked_until)}　第 {b.block_count} 次")
+    c1.text(
+        f"{KIND[b.kind]}：{who}"
+        + (f"（地址 {b.address}）" if b.kind == "pair" and b.address else "")
+        + f"　至 {fmt_dt(b.blocked_until)}　第 {b.block_count} 次"
+    )
     if c2.button("解除", key=f"lift_{b.key}"):
         try:
             auth.lift_block(app, actor, b.key)
@@ -50,17 +53,27 @@ until = c2.date_input("截止日期", value=today, format="YYYY-MM-DD")
 filters = AuditFilter(person=person, event=event, outcome=outcome, since=since, until=until)
 rows = admin.audit_records(app, actor, limit=1000, filters=filters)
 st.caption(f"共 {len(rows)} 条（最多显示 1000 条；导出包含全部符合条件的记录）")
-st.dataframe(pd.DataFrame(admin.audit_frame_rows(app, rows), columns=["时间", "事件", "操作人", "对象", "结果", "详情"]),
-             hide_index=True, width="stretch")
+st.dataframe(
+    pd.DataFrame(admin.audit_frame_rows(app, rows), columns=["时间", "事件", "操作人", "对象", "结果", "详情"]),
+    hide_index=True,
+    width="stretch",
+)
 if st.button("生成导出文件（CSV）"):
     st.session_state["_audit_csv"] = admin.audit_export(app, actor, filters)
 if st.session_state.get("_audit_csv"):
-    st.download_button("下载审计记录（CSV）", st.session_state["_audit_csv"], file_name=f"审计日志_{today:%Y%m%d}.csv",
-                       mime="text/csv", on_click=lambda: st.session_state.pop("_audit_csv", None))
+    st.download_button(
+        "下载审计记录（CSV）",
+        st.session_state["_audit_csv"],
+        file_name=f"审计日志_{today:%Y%m%d}.csv",
+        mime="text/csv",
+        on_click=lambda: st.session_state.pop("_audit_csv", None),
+    )
 
 st.subheader("清理过期记录")
 days = app.settings.audit_retention_days
-st.caption(f"审计记录至少保存 {days} 天（《网络安全法》第二十一条要求网络日志留存不少于六个月）；只能清理更早的记录，清理本身也记入审计日志。")
+st.caption(
+    f"审计记录至少保存 {days} 天（《网络安全法》第二十一条要求网络日志留存不少于六个月）；只能清理更早的记录，清理本身也记入审计日志。"
+)
 if st.button(f"清理 {days} 天以前的审计记录"):
     n = admin.purge_audit(app, actor)
     st.success(f"已清理 {n} 条记录。")

@@ -9,18 +9,20 @@ from datetime import datetime
 
 import streamlit as st
 
-from training_app.engine import deadlines, scoring
+from training_app import clock, qtypes
 from training_app.services import campaigns, exams
 from training_app.services.common import ServiceError
 from training_app.ui.components.common import esc, fmt_dt, fmt_duration, get_app, guard, track_time
 from training_app.ui.components.nav import goto
+from training_app.vocab import LEARNER_ROLES
 
-LETTERS = "ABCDEF"
-actor = guard("officer", "leader")
+actor = guard(*LEARNER_ROLES)
 app = get_app()
 track_time("exam")
 
-TYPE_NAMES = {"single": "单选题", "multiple": "多选题", "judge": "判断题", "any": "题"}
+
+def type_name(qtype: str) -> str:
+    return "题" if qtype == "any" else qtypes.type_label(qtype)
 
 
 def start_screen(campaign_id: int) -> None:
@@ -33,12 +35,15 @@ def start_screen(campaign_id: int) -> None:
         st.stop()
     st.title(esc(brief.title))
     with st.container(border=True):
-        kinds = "、".join(f"{TYPE_NAMES.get(t, t)} {n} 道（每题 {brief.points.get(t, 1):g} 分）"
-                         for t, n in brief.by_type.items())
+        kinds = "、".join(
+            f"{type_name(t)} {n} 道（每题 {brief.points.get(t, 1):g} 分）" for t, n in brief.by_type.items()
+        )
         st.markdown(f"**题数**　共 {brief.question_count} 道：{kinds}，满分 {brief.total_points:g} 分")
         st.markdown(f"**时长**　{brief.time_limit_minutes} 分钟（截止 {fmt_dt(brief.closes_at)} 前须交卷）")
         used = f"已用 {brief.attempts_started} 次"
-        st.markdown(f"**可考次数**　{'不限' if not brief.attempts_allowed else f'{brief.attempts_allowed} 次'}（{used}）")
+        st.markdown(
+            f"**可考次数**　{'不限' if not brief.attempts_allowed else f'{brief.attempts_allowed} 次'}（{used}）"
+        )
         st.markdown(f"**合格线**　{brief.pass_mark:.0f} 分")
     st.warning("计时开始后不暂停，答案随选随存；刷新页面或断网后重新打开，仍回到本次作答。")
     if not brief.can_start:
@@ -81,7 +86,9 @@ except ServiceError as exc:
 
 if view.state != "in_progress":
     st.title(esc(view.campaign_title))
-    st.success(f"已交卷。得分 {view.percent:.1f} 分，{'合格' if view.passed else '不合格'}（合格线 {view.pass_mark:.0f} 分）。")
+    st.success(
+        f"已交卷。得分 {view.percent:.1f} 分，{'合格' if view.passed else '不合格'}（合格线 {view.pass_mark:.0f} 分）。"
+    )
     st.session_state["result_attempt_id"] = attempt_id
     st.session_state.pop("attempt_id", None)
     if st.button("查看成绩与解析", type="primary"):
@@ -105,8 +112,9 @@ def _elapsed() -> float:
 
 def save(slot: int, response: str | None) -> None:
     try:
-        exams.save_answer(app, actor, attempt_id, slot, response, seconds=_elapsed(),
-                          client_id=st.session_state.get("_client_id"))
+        exams.save_answer(
+            app, actor, attempt_id, slot, response, seconds=_elapsed(), client_id=st.session_state.get("_client_id")
+        )
     except exams.AnswerRefused as exc:
         _message(str(exc))
     except ServiceError as exc:
@@ -118,15 +126,13 @@ def on_single(slot: int, key: str, order: tuple, qtype: str) -> None:
     shown = st.session_state.get(key)
     if shown is None:
         save(slot, None)
-    elif qtype == "judge":
-        save(slot, "T" if shown == 0 else "F")
     else:
-        save(slot, scoring.display_to_canonical(order, [shown]))
+        save(slot, qtypes.to_canonical(qtype, order, [shown]))
 
 
 def on_multi(slot: int, prefix: str, n: int, order: tuple) -> None:
     chosen = [i for i in range(n) if st.session_state.get(f"{prefix}_{i}")]
-    save(slot, scoring.display_to_canonical(order, chosen) if chosen else None)
+    save(slot, qtypes.to_canonical("multiple", order, chosen))
 
 
 def on_flag(slot: int, key: str) -> None:
@@ -152,13 +158,15 @@ def on_sheet() -> None:
 
 
 # --- header: title and countdown (drawn once per page load; the countdown runs in the browser) -----
-st.html("<style>.st-key-exam_header{position:sticky;top:2.75rem;z-index:991;background:var(--background-color,#fff);"
-        "padding:.2rem 0 0}.st-key-exam_header iframe{margin:0}"
-        ".st-key-exam_progress{position:sticky;top:4.6rem;z-index:990;background:var(--background-color,#fff);"
-        "padding:0 0 .2rem;border-bottom:1px solid #e5e7eb}"
-        ".st-key-question{scroll-margin-top:7rem}"
-        ".st-key-question label p,.st-key-question [data-testid=stMarkdownContainer] p{font-size:1rem}"
-        "</style>")  # our own constant CSS: no user or bank text
+st.html(
+    "<style>.st-key-exam_header{position:sticky;top:2.75rem;z-index:991;background:var(--background-color,#fff);"
+    "padding:.2rem 0 0}.st-key-exam_header iframe{margin:0}"
+    ".st-key-exam_progress{position:sticky;top:4.6rem;z-index:990;background:var(--background-color,#fff);"
+    "padding:0 0 .2rem;border-bottom:1px solid #e5e7eb}"
+    ".st-key-question{scroll-margin-top:7rem}"
+    ".st-key-question label p,.st-key-question [data-testid=stMarkdownContainer] p{font-size:1rem}"
+    "</style>"
+)  # our own constant CSS: no user or bank text
 st.subheader(esc(view.campaign_title))
 deadline_local = fmt_dt(view.deadline_at, with_seconds=True)
 st.caption(f"第 {view.number} 次作答　截止 {deadline_local}")
@@ -182,7 +190,7 @@ tick(); setInterval(tick, 1000);
 
 @st.fragment(run_every=30)
 def deadline_watch(deadline: datetime) -> None:
-    if deadlines.is_past(deadline):
+    if clock.utcnow() >= deadline:
         st.rerun(scope="app")
 
 
@@ -200,14 +208,18 @@ def exam_body() -> None:
     cur = min(max(1, st.session_state[cur_key]), total)
     qv = fresh.questions[cur - 1]
     with st.container(key="exam_progress"):
-        st.markdown(f"**已答 {fresh.answered}/{total}**　第 {cur} 题　未答 {len(fresh.unanswered_slots)}　"
-                    f"标记 {len(fresh.flagged_slots)}")
+        st.markdown(
+            f"**已答 {fresh.answered}/{total}**　第 {cur} 题　未答 {len(fresh.unanswered_slots)}　"
+            f"标记 {len(fresh.flagged_slots)}"
+        )
     msg = st.session_state.pop("_exam_msg", None)
     if msg:
         getattr(st, msg[0])(esc(msg[1]))
-    if fresh.answered_elsewhere(st.session_state.get("_client_id"), deadlines.utcnow()):
-        st.warning("本场考试正在其他设备或浏览器窗口上作答（最近的答案来自那里）。两处的答案都会保存，以最后一次选择为准；"
-                   "请只在一处作答。")
+    if fresh.answered_elsewhere(st.session_state.get("_client_id"), clock.utcnow()):
+        st.warning(
+            "本场考试正在其他设备或浏览器窗口上作答（最近的答案来自那里）。两处的答案都会保存，以最后一次选择为准；"
+            "请只在一处作答。"
+        )
 
     st.session_state.setdefault("_q_shown_at", time.monotonic())
     with st.container(border=True, key="question"):
@@ -215,18 +227,35 @@ def exam_body() -> None:
         st.markdown(esc(qv.stem))
         spec_order = exams.slot_order(app, attempt_id, qv.slot)
         key = f"q_{attempt_id}_{qv.slot}"
-        if qv.type in ("single", "judge"):
-            labels = qv.options if qv.type == "judge" else [f"{LETTERS[i]}. {o}" for i, o in enumerate(qv.options)]
-            st.radio("请选择一个答案", list(range(len(labels))), format_func=lambda i: esc(labels[i]),
-                     index=qv.chosen[0] if qv.chosen else None, key=key, label_visibility="collapsed",
-                     on_change=on_single, args=(qv.slot, key, spec_order, qv.type))
+        if qv.type != "multiple":
+            labels = [qtypes.option_label(qv.type, i, o) for i, o in enumerate(qv.options)]
+            st.radio(
+                "请选择一个答案",
+                list(range(len(labels))),
+                format_func=lambda i: esc(labels[i]),
+                index=qv.chosen[0] if qv.chosen else None,
+                key=key,
+                label_visibility="collapsed",
+                on_change=on_single,
+                args=(qv.slot, key, spec_order, qv.type),
+            )
         else:
             st.caption("多选题：请选择所有正确的答案")
             for i, o in enumerate(qv.options):
-                st.checkbox(f"{LETTERS[i]}. {esc(o)}", value=i in qv.chosen, key=f"{key}_{i}",
-                            on_change=on_multi, args=(qv.slot, key, len(qv.options), spec_order))
-        st.toggle("★ 标记本题，稍后检查", value=qv.flagged, key=f"flag_{attempt_id}_{qv.slot}",
-                  on_change=on_flag, args=(qv.slot, f"flag_{attempt_id}_{qv.slot}"))
+                st.checkbox(
+                    esc(qtypes.option_label(qv.type, i, o)),
+                    value=i in qv.chosen,
+                    key=f"{key}_{i}",
+                    on_change=on_multi,
+                    args=(qv.slot, key, len(qv.options), spec_order),
+                )
+        st.toggle(
+            "★ 标记本题，稍后检查",
+            value=qv.flagged,
+            key=f"flag_{attempt_id}_{qv.slot}",
+            on_change=on_flag,
+            args=(qv.slot, f"flag_{attempt_id}_{qv.slot}"),
+        )
 
     c1, c2 = st.columns(2)
     c1.button("← 上一题", disabled=cur <= 1, width="stretch", on_click=go, args=(cur - 1,))
@@ -235,18 +264,30 @@ def exam_body() -> None:
     # The answer sheet: one widget (st.pills) whose options carry each question's state in words.
     marks = {q.slot: ("√" if q.chosen else "") + ("★" if q.flagged else "") for q in fresh.questions}
     st.session_state[sheet_key] = cur
-    with st.expander(f"答题卡（已答 {fresh.answered}，未答 {len(fresh.unanswered_slots)}，标记 {len(fresh.flagged_slots)}）",
-                     expanded=False):
+    with st.expander(
+        f"答题卡（已答 {fresh.answered}，未答 {len(fresh.unanswered_slots)}，标记 {len(fresh.flagged_slots)}）",
+        expanded=False,
+    ):
         st.caption("题号后 √ = 已答，★ = 已标记待检查，无符号 = 未答；当前题为选中状态。点题号跳转。")
-        st.pills("答题卡", list(range(1, total + 1)), format_func=lambda s: f"{s}{marks[s]}", selection_mode="single",
-                 key=sheet_key, on_change=on_sheet, label_visibility="collapsed")
+        st.pills(
+            "答题卡",
+            list(range(1, total + 1)),
+            format_func=lambda s: f"{s}{marks[s]}",
+            selection_mode="single",
+            key=sheet_key,
+            on_change=on_sheet,
+            label_visibility="collapsed",
+        )
 
     if st.session_state.get("_scroll_to_question"):
         # after 下一题 / 上一题 / a jump from the sheet, bring the question (not the old scroll position) into view
-        st.iframe(f"""<script>/* move {st.session_state['_scroll_to_question']} */
+        st.iframe(
+            f"""<script>/* move {st.session_state["_scroll_to_question"]} */
 const el = window.parent.document.querySelector('.st-key-question');
 if (el) el.scrollIntoView({{block: 'start'}});
-</script>""", height=1)
+</script>""",
+            height=1,
+        )
 
 
 exam_body()
@@ -256,7 +297,9 @@ exam_body()
 def confirm_submit() -> None:
     fresh = exams.attempt_view(app, actor, attempt_id)
     if fresh.unanswered_slots:
-        st.warning(f"还有 {len(fresh.unanswered_slots)} 题未作答：第 " + "、".join(map(str, fresh.unanswered_slots)) + " 题")
+        st.warning(
+            f"还有 {len(fresh.unanswered_slots)} 题未作答：第 " + "、".join(map(str, fresh.unanswered_slots)) + " 题"
+        )
     else:
         st.write("全部题目均已作答。")
     if fresh.flagged_slots:

@@ -3,11 +3,11 @@
 import streamlit as st
 
 from training_app.services import campaigns, learning
-from training_app.services import exams as exam_service
 from training_app.ui.components.common import esc, fmt_dt, get_app, guard, show_flash
 from training_app.ui.components.nav import goto
+from training_app.vocab import LEARNER_ROLES
 
-actor = guard("officer", "leader")
+actor = guard(*LEARNER_ROLES)
 app = get_app()
 st.title("我的学习")
 show_flash()
@@ -50,8 +50,10 @@ for e in exams:
         cols[0].metric("状态", headline)
         cols[1].metric("最好成绩" if e.grade is not None else "成绩", f"{e.grade:.1f}" if e.grade is not None else "—")
         cols[2].metric("已用次数", f"{e.attempts_started}/{e.attempts_allowed or '不限'}")
-        st.caption(f"开放时间 {fmt_dt(e.opens_at)} 至 {fmt_dt(e.closes_at)}　限时 {e.time_limit_minutes} 分钟　"
-                   f"合格线 {e.pass_mark:.0f} 分")
+        st.caption(
+            f"开放时间 {fmt_dt(e.opens_at)} 至 {fmt_dt(e.closes_at)}　限时 {e.time_limit_minutes} 分钟　"
+            f"合格线 {e.pass_mark:.0f} 分"
+        )
         if e.open_attempt_id:
             continue  # the one 继续作答 button is at the top of the page
         left = "不限次数" if e.attempts_left is None else f"{e.attempts_left} 次"
@@ -62,7 +64,9 @@ for e in exams:
         elif e.failed:
             st.caption(f"未合格。{esc(e.reason)}" if e.reason else "未合格。")
         elif e.passed:
-            st.success(f"已合格（合格线 {e.pass_mark:.0f} 分）。" + (f"还可考 {left}，以最好成绩计。" if e.can_start else ""))
+            st.success(
+                f"已合格（合格线 {e.pass_mark:.0f} 分）。" + (f"还可考 {left}，以最好成绩计。" if e.can_start else "")
+            )
             if e.can_start and st.button("再考一次（可选）", key=f"start_{e.campaign_id}"):
                 open_start_screen(e.campaign_id)
         elif e.can_start:
@@ -72,7 +76,6 @@ for e in exams:
             st.caption(esc(e.reason))
 
 st.subheader("今日复习")
-exam_service.sync_exam_cards(app, actor)
 due = learning.count_due_reviews(app, actor)
 c1, c2 = st.columns([3, 1])
 c1.write(f"错题本中今日待复习 {due} 题。" if due else "今天没有需要复习的错题。")

@@ -6,8 +6,9 @@ from training_app.services import learning
 from training_app.services.common import ServiceError
 from training_app.ui.components.common import esc, get_app, guard, track_time
 from training_app.ui.components.quiz import run_quiz, start_quiz
+from training_app.vocab import LEARNER_ROLES
 
-actor = guard("officer", "leader")
+actor = guard(*LEARNER_ROLES)
 app = get_app()
 track_time("practice")
 st.title("练习")
@@ -31,8 +32,10 @@ elif mode == "按执法实务专题":
 else:
     weak = learning.weak_laws(app, actor)
     if weak:
-        st.write("您正确率最低的法律法规：" + "，".join(
-            f"{app.bank.laws[w[0]].display}（{w[1]:.0%}，{w[2]} 题）" for w in weak))
+        st.write(
+            "您正确率最低的法律法规："
+            + "，".join(f"{app.bank.laws[w[0]].display}（{w[1]:.0%}，{w[2]} 题）" for w in weak)
+        )
 n = st.select_slider("题数", options=[5, 10, 20, 30], value=10)
 if st.button("开始练习", type="primary"):
     try:

@@ -3,23 +3,24 @@ the right one, the explanation and the 法律依据."""
 
 import streamlit as st
 
+from training_app import qtypes
 from training_app.services import campaigns, certificates, exams
 from training_app.services.common import ServiceError
 from training_app.ui.components.common import esc, fmt_dt, get_app, guard
 from training_app.ui.components.nav import goto
 from training_app.ui.components.quiz import show_sources
+from training_app.vocab import LEARNER_ROLES
 
-LETTERS = "ABCDEF"
-actor = guard("officer", "leader")
+actor = guard(*LEARNER_ROLES)
 app = get_app()
 st.title("成绩与解析")
-exams.sync_exam_cards(app, actor)
 
 last = st.session_state.pop("_last_result", None)
 if last:
     percent, passed, already = last
     (st.success if passed else st.warning)(
-        f"{'本次答卷此前已交卷，成绩不变：' if already else '交卷成功！'}得分 {percent:.1f} 分，{'合格' if passed else '不合格'}。")
+        f"{'本次答卷此前已交卷，成绩不变：' if already else '交卷成功！'}得分 {percent:.1f} 分，{'合格' if passed else '不合格'}。"
+    )
 
 rows = exams.my_results(app, actor)
 if not rows:
@@ -39,8 +40,9 @@ def _label(r: dict) -> str:
 labels = {r["attempt_id"]: _label(r) for r in rows}
 ids = list(labels)
 default = st.session_state.get("result_attempt_id")
-attempt_id = st.selectbox("选择答卷", ids, index=ids.index(default) if default in ids else 0,
-                          format_func=lambda i: labels[i])
+attempt_id = st.selectbox(
+    "选择答卷", ids, index=ids.index(default) if default in ids else 0, format_func=lambda i: labels[i]
+)
 try:
     view = exams.attempt_view(app, actor, attempt_id)
 except ServiceError as exc:
@@ -87,7 +89,7 @@ for qv in view.questions:
                 tags.append("✔ 正确答案")
             if i in qv.chosen:
                 tags.append("← 我的选择")
-            label = o if qv.type == "judge" else f"{LETTERS[i]}. {o}"
+            label = qtypes.option_label(qv.type, i, o)
             st.markdown(f"- {esc(label)}　{'　'.join(tags)}")
         if not qv.chosen:
             st.caption("未作答")

@@ -2,11 +2,13 @@
 
 import streamlit as st
 
-from training_app.services import exams, learning
+from training_app import qtypes
+from training_app.services import learning
 from training_app.ui.components.common import esc, fmt_dt, get_app, guard, track_time
 from training_app.ui.components.quiz import run_quiz, show_option_feedback, show_sources, start_quiz
+from training_app.vocab import LEARNER_ROLES
 
-actor = guard("officer", "leader")
+actor = guard(*LEARNER_ROLES)
 app = get_app()
 track_time("practice")
 st.title("错题本")
@@ -20,7 +22,6 @@ if PREFIX in st.session_state:
         st.rerun()
     st.stop()
 
-exams.sync_exam_cards(app, actor)
 due = learning.due_reviews(app, actor)
 st.subheader("今日复习")
 if due:
@@ -39,7 +40,7 @@ for row in book[:200]:
     stem = row["stem"] if len(row["stem"]) <= 40 else row["stem"][:40] + "…"
     with st.expander(f"{esc(row['law'])}：{esc(stem)}"):
         st.markdown(esc(row["stem"]))
-        keys = list("ABCDEF")[:len(row["options"])] if row["type"] != "judge" else ["T", "F"]
+        keys = list(qtypes.option_keys(row["type"], len(row["options"])))
         show_option_feedback(row["type"], row["options"], keys, row["answer"], "")
         st.markdown("**解析**　" + esc(row["explanation"]))
         show_sources(row["sources"])

@@ -15,7 +15,7 @@ import streamlit as st
 
 from ...services import auth
 from ...services.common import Actor, App, make_app
-from ...store.models import ROLE_LABELS
+from ...vocab import LEARNER_ROLES, ROLE_LABELS
 from . import session_cookie
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
@@ -113,7 +113,7 @@ def tz() -> ZoneInfo:
 def fmt_dt(dt: datetime | None, with_seconds: bool = False) -> str:
     if dt is None:
         return "—"
-    from ...engine.deadlines import as_utc
+    from ...clock import as_utc
 
     return as_utc(dt).astimezone(tz()).strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
 
@@ -131,7 +131,7 @@ def role_label(role: str) -> str:
 def track_time(kind: str) -> None:
     """Count study time between interactions on a page, capped so an idle tab counts nothing extra."""
     actor = current_actor()
-    if actor is None or actor.role not in ("officer", "leader"):
+    if actor is None or actor.role not in LEARNER_ROLES:
         return
     now = time.monotonic()
     key = f"_track_{kind}"
@@ -168,7 +168,7 @@ def study_heartbeat(kind: str) -> None:
     (browsers suspend it when the phone sleeps or the tab is put away), each tick credits the time since the
     last one (capped), and the running total is shown. Nothing is credited on other pages."""
     actor = current_actor()
-    if actor is None or actor.role not in ("officer", "leader"):
+    if actor is None or actor.role not in LEARNER_ROLES:
         return
     key, total_key = f"_beat_{kind}", f"_beat_total_{kind}"
     now = time.monotonic()

@@ -6,15 +6,16 @@ import time
 
 import streamlit as st
 
+from ... import qtypes
 from ...services import learning
 from ...services.common import ServiceError
+from ...vocab import LEARNER_ROLES
 from .common import esc, get_app, guard
 
-LETTERS = "ABCDEF"
-
-
-QUIZ_CSS = ("<style>.st-key-quiz_q label p,.st-key-quiz_q [data-testid=stMarkdownContainer] p{font-size:1rem}"
-            "</style>")  # constant, ours: option text at 16 px
+QUIZ_CSS = (
+    "<style>.st-key-quiz_q label p,.st-key-quiz_q [data-testid=stMarkdownContainer] p{font-size:1rem}"
+    "</style>"
+)  # constant, ours: option text at 16 px
 
 
 def show_sources(sources: list[tuple[str, str]]) -> None:
@@ -27,11 +28,11 @@ def show_sources(sources: list[tuple[str, str]]) -> None:
 def show_option_feedback(qtype: str, options: list[str], keys: list[str], correct: str, chosen: str) -> None:
     """After an answer: every option with the right one(s) and the officer's wrong one(s) marked in colour and
     in words (colour alone is not enough)."""
-    if qtype == "judge":
-        keys, options = ["T", "F"], ["正确", "错误"]
+    if not qtypes.is_choice(qtype):
+        keys, options = list(qtypes.option_keys(qtype, 0)), list(qtypes.JUDGE_OPTIONS)
     right, mine = set(correct), set(chosen)
-    for k, o in zip(keys, options):
-        label = esc(o if qtype == "judge" else f"{k}. {o}")
+    for i, (k, o) in enumerate(zip(keys, options)):
+        label = esc(qtypes.option_label(qtype, i, o))
         if k in right and k in mine:
             st.markdown(f":green[**{label}　√ 正确答案（您的选择）**]")
         elif k in right:
@@ -45,7 +46,7 @@ def show_option_feedback(qtype: str, options: list[str], keys: list[str], correc
 
 def run_quiz(prefix: str, mode: str) -> None:
     """Render the current question of st.session_state[prefix]['ids'] with answer -> feedback -> next."""
-    actor = guard("officer", "leader")
+    actor = guard(*LEARNER_ROLES)
     app = get_app()
     state = st.session_state[prefix]
     ids: list[str] = state["ids"]
@@ -69,19 +70,35 @@ def run_quiz(prefix: str, mode: str) -> None:
         feedback = state.get("feedback")
         keys = q.option_keys()
         if q.type == "multiple":
-            chosen = [k for j, k in enumerate(keys)
-                      if st.checkbox(f"{k}. {esc(q.options[j])}", key=f"{key}_{j}", disabled=feedback is not None)]
+            chosen = [
+                k
+                for j, k in enumerate(keys)
+                if st.checkbox(f"{k}. {esc(q.options[j])}", key=f"{key}_{j}", disabled=feedback is not None)
+            ]
             response = "".join(chosen)
         else:
-            labels = list(q.display_options) if q.type == "judge" else [f"{k}. {o}" for k, o in zip(keys, q.options)]
-            pick = st.radio("答案", list(range(len(labels))), format_func=lambda j: esc(labels[j]), index=None, key=key,
-                            label_visibility="collapsed", disabled=feedback is not None)
+            labels = [qtypes.option_label(q.type, j, o) for j, o in enumerate(q.display_options)]
+            pick = st.radio(
+                "答案",
+                list(range(len(labels))),
+                format_func=lambda j: esc(labels[j]),
+                index=None,
+                key=key,
+                label_visibility="collapsed",
+                disabled=feedback is not None,
+            )
             response = keys[pick] if pick is not None else ""
         if feedback is None:
             if st.button("提交答案", type="primary", key=f"{key}_submit", disabled=not response):
                 try:
-                    fb = learning.answer_practice(app, actor, q.id, response, mode=mode,
-                                                  seconds=time.monotonic() - state.get("shown_at", time.monotonic()))
+                    fb = learning.answer_practice(
+                        app,
+                        actor,
+                        q.id,
+                        response,
+                        mode=mode,
+                        seconds=time.monotonic() - state.get("shown_at", time.monotonic()),
+                    )
                 except ServiceError as exc:
                     st.error(esc(str(exc)))
                 else:
@@ -91,7 +108,7 @@ def run_quiz(prefix: str, mode: str) -> None:
                     st.rerun()
         else:
             right = feedback.correct_answer
-            shown = "正确" if right == "T" else "错误" if right == "F" else right
+            shown = right if qtypes.is_choice(q.type) else qtypes.JUDGE_OPTIONS[qtypes.option_indexes(q.type, right)[0]]
             if feedback.correct:
                 st.success(f"回答正确。答案：{esc(shown)}")
             else:
@@ -107,5 +124,11 @@ def run_quiz(prefix: str, mode: str) -> None:
 
 
 def start_quiz(prefix: str, ids: list[str]) -> None:
-    st.session_state[prefix] = {"ids": ids, "i": 0, "right": 0, "feedback": None,
-                                "round": int(time.time()), "shown_at": time.monotonic()}
+    st.session_state[prefix] = {
+        "ids": ids,
+        "i": 0,
+        "right": 0,
+        "feedback": None,
+        "round": int(time.time()),
+        "shown_at": time.monotonic(),
+    }

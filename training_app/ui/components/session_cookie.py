@@ -59,17 +59,20 @@ def is_secure(request: Request) -> bool:
 
 
 def set(response: Response, token: str, *, secure: bool) -> None:  # noqa: A001 - mirrors Response.set_cookie
-    response.set_cookie(COOKIE, token, max_age=MAX_AGE_SECONDS, path="/", httponly=True, samesite="strict",
-                        secure=secure)
+    response.set_cookie(
+        COOKIE, token, max_age=MAX_AGE_SECONDS, path="/", httponly=True, samesite="strict", secure=secure
+    )
 
 
 def clear(response: Response, *, secure: bool) -> None:
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict", secure=secure)
 
 
-CLOSE_PHONE_MENU = ("const d = window.parent.document, bar = d.querySelector('[data-testid=stSidebar]');"
-                    "if (bar && bar.getAttribute('data-collapsed') === 'false' && window.parent.innerWidth < 640) {"
-                    " const b = d.querySelector('[data-testid=stSidebarCollapseButton] button'); if (b) b.click(); }")
+CLOSE_PHONE_MENU = (
+    "const d = window.parent.document, bar = d.querySelector('[data-testid=stSidebar]');"
+    "if (bar && bar.getAttribute('data-collapsed') === 'false' && window.parent.innerWidth < 640) {"
+    " const b = d.querySelector('[data-testid=stSidebarCollapseButton] button'); if (b) b.click(); }"
+)
 
 
 def setter_html(code: str | None) -> str:
@@ -79,6 +82,8 @@ def setter_html(code: str | None) -> str:
         call = f"fetch({json.dumps(ROUTE)}, {{method: 'DELETE', credentials: 'same-origin'}})"
     else:
         body = json.dumps(json.dumps({"code": code}))
-        call = (f"fetch({json.dumps(ROUTE)}, {{method: 'POST', credentials: 'same-origin', "
-                f"headers: {{'Content-Type': 'application/json'}}, body: {body}}})")
+        call = (
+            f"fetch({json.dumps(ROUTE)}, {{method: 'POST', credentials: 'same-origin', "
+            f"headers: {{'Content-Type': 'application/json'}}, body: {body}}})"
+        )
     return f"<script>{call};{CLOSE_PHONE_MENU}</script>"

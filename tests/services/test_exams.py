@@ -1,0 +1,240 @@
+"""The exam's use cases on SQLite and PostgreSQL: every answer stored as given, a server-side deadline,
+one grading per attempt, resume after anything."""
+
+from datetime import timedelta
+
+import pytest
+
+from tests.support.factory import district, make_campaign, make_person
+from training_app.engine.deadlines import as_utc, utcnow
+from training_app.services import campaigns, exams
+from training_app.services.common import NotFound, PermissionDenied, ServiceError
+from training_app.store.db import read_session
+from training_app.store.models import Answer, Assignment, ItemStat, UnitLawStat
+
+
+def _answer_all(app, actor, attempt_id, right=True):
+    view = exams.attempt_view(app, actor, attempt_id)
+    for qv in view.questions:
+        spec = app.bank.questions[qv.qid]
+        resp = (
+            spec.answer
+            if right
+            else ("F" if spec.answer == "T" else "T")
+            if qv.type == "judge"
+            else ("A" if spec.answer != "A" else "B")
+            if qv.type == "single"
+            else "D"
+        )
+        exams.save_answer(app, actor, attempt_id, qv.slot, resp)
+    return view
+
+
+def test_start_save_resume_submit(app):
+    _, coordinator, officers, cid = district(app)
+    o = officers[0]
+    start = exams.start_attempt(app, o, cid)
+    assert not start.resumed
+    again = exams.start_attempt(app, o, cid)
+    assert again.resumed and again.attempt_id == start.attempt_id  # a second tab or a refresh resumes
+    view = exams.attempt_view(app, o, start.attempt_id)
+    assert len(view.questions) == 18 and view.answered == 0
+    first = view.questions[0]
+    key = app.bank.questions[first.qid].answer
+    exams.save_answer(app, o, start.attempt_id, 1, key)
+    exams.set_flag(app, o, start.attempt_id, 2, True)
+    # "another device": a fresh read from the database shows the same answer, flag and deadline
+    back = exams.attempt_view(app, o, start.attempt_id)
+    assert back.questions[0].chosen and back.questions[1].flagged and back.deadline_at == view.deadline_at
+    assert exams.open_attempt_for(app, o) == start.attempt_id
+    r1 = exams.submit_attempt(app, o, start.attempt_id)
+    r2 = exams.submit_attempt(app, o, start.attempt_id)
+    assert not r1.already_finished and r2.already_finished
+    assert (r1.score, r1.percent) == (r2.score, r2.percent) == (2.0, round(100 * 2 / 44, 2))
+    with read_session(app.engine) as s:
+        a = s.query(Assignment).filter_by(campaign_id=cid, person_id=o.id).one()
+        assert a.attempts_finished == 1 and a.grade == r1.percent
+        assert sum(st.n for st in s.query(ItemStat).filter_by(campaign_id=cid)) == 18
+
+
+def test_answer_after_submit_is_refused_and_changes_nothing(app):
+    _, _, officers, cid = district(app)
+    o = officers[0]
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    exams.save_answer(app, o, aid, 1, "A")
+    exams.submit_attempt(app, o, aid)
+    with pytest.raises(exams.AnswerRefused, match="已交卷"):
+        exams.save_answer(app, o, aid, 1, "B")
+    with read_session(app.engine) as s:
+        assert s.query(Answer).filter_by(attempt_id=aid, slot=1).one().response == "A"
+
+
+def test_deadline_is_kept_on_the_server(app):
+    _, coordinator, officers, _ = district(app)
+    cid = make_campaign(app, coordinator, minutes=30)
+    o = officers[1]
+    t0 = utcnow()
+    aid = exams.start_attempt(app, o, cid, now=t0).attempt_id
+    exams.save_answer(app, o, aid, 1, "A", now=t0 + timedelta(minutes=29))
+    with pytest.raises(exams.AnswerRefused, match="截止时间"):
+        exams.save_answer(app, o, aid, 2, "A", now=t0 + timedelta(minutes=30, seconds=1))
+    # coming back after the deadline closes and grades from what was saved
+    view = exams.attempt_view(app, o, aid, now=t0 + timedelta(minutes=45))
+    assert view.state == "finished"
+    with read_session(app.engine) as s:
+        answers = s.query(Answer).filter_by(attempt_id=aid).all()
+    assert [(a.slot, a.response) for a in answers] == [(1, "A")]
+
+
+def test_sweep_closes_overdue_attempts(app):
+    _, coordinator, officers, _ = district(app)
+    cid = make_campaign(app, coordinator, minutes=10)
+    t0 = utcnow()
+    ids = [exams.start_attempt(app, o, cid, now=t0).attempt_id for o in officers]
+    assert campaigns.sweep(app, coordinator, now=t0 + timedelta(minutes=5)) == 0
+    assert campaigns.sweep(app, coordinator, now=t0 + timedelta(minutes=11)) == len(ids)
+    assert campaigns.sweep(app, coordinator, now=t0 + timedelta(minutes=12)) == 0
+    for o, aid in zip(officers, ids):
+        assert exams.attempt_view(app, o, aid).state == "finished"
+
+
+def test_attempts_allowed_and_grading_method(app):
+    _, coordinator, officers, _ = district(app)
+    cid = make_campaign(app, coordinator, attempts=2, grading="highest")
+    o = officers[0]
+    a1 = exams.start_attempt(app, o, cid).attempt_id
+    _answer_all(app, o, a1, right=True)
+    r1 = exams.submit_attempt(app, o, a1)
+    a2 = exams.start_attempt(app, o, cid).attempt_id
+    assert a2 != a1
+    r2 = exams.submit_attempt(app, o, a2)  # nothing answered
+    assert r1.percent == 100.0 and r2.percent == 0.0
+    with pytest.raises(ServiceError, match="次考试机会"):
+        exams.start_attempt(app, o, cid)
+    mine = [e for e in campaigns.my_exams(app, o) if e.campaign_id == cid][0]
+    assert mine.grade == 100.0 and mine.passed and mine.status == "已完成"
+    # a retry draws a fresh paper
+    p1 = [q.qid for q in exams.attempt_view(app, o, a1).questions]
+    p2 = [q.qid for q in exams.attempt_view(app, o, a2).questions]
+    assert p1 != p2
+
+
+def test_frozen_paper_survives_bank_edits(app):
+    """Grading uses the key frozen in the attempt, not whatever the bank says later."""
+    from dataclasses import replace
+
+    _, _, officers, cid = district(app)
+    o = officers[0]
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    view = exams.attempt_view(app, o, aid)
+    first = view.questions[0]
+    key = app.bank.questions[first.qid].answer
+    exams.save_answer(app, o, aid, 1, key)
+    changed = dict(app.bank.questions)
+    changed[first.qid] = replace(changed[first.qid], answer="D" if key != "D" else "A")
+    app.bank = replace(app.bank, questions=changed)
+    assert exams.submit_attempt(app, o, aid).score == 2.0
+
+
+def test_no_one_touches_another_persons_attempt(app):
+    _, coordinator, officers, cid = district(app)
+    o1, o2 = officers[0], officers[1]
+    aid = exams.start_attempt(app, o1, cid).attempt_id
+    with pytest.raises(PermissionDenied):
+        exams.save_answer(app, o2, aid, 1, "A")
+    with pytest.raises(PermissionDenied):
+        exams.submit_attempt(app, o2, aid)
+    with pytest.raises(PermissionDenied):
+        exams.attempt_view(app, o2, aid)
+    with pytest.raises(PermissionDenied):
+        exams.start_attempt(app, coordinator, cid)
+    outsider = make_person(app, "LN99999", cert_status="过期")  # not in the audience
+    with pytest.raises(PermissionDenied):
+        exams.start_attempt(app, outsider, cid)
+    with pytest.raises(NotFound):
+        exams.save_answer(app, o1, 999999, 1, "A")
+
+
+def test_bad_responses_are_refused(app):
+    _, _, officers, cid = district(app)
+    o = officers[0]
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    with pytest.raises(ServiceError):
+        exams.save_answer(app, o, aid, 1, "Z")
+    with pytest.raises(ServiceError, match="题号"):
+        exams.save_answer(app, o, aid, 99, "A")
+    exams.save_answer(app, o, aid, 1, None)  # clearing is allowed
+
+
+def _answer_wrong(app, officer, attempt_id, n):
+    """Answer the first n questions wrongly (a wrong letter, or the other truth value)."""
+    for qv in exams.attempt_view(app, officer, attempt_id).questions[:n]:
+        key = app.bank.questions[qv.qid].answer
+        wrong = {"T": "F", "F": "T"}.get(key) or ("B" if key[0] != "B" else "C")
+        exams.save_answer(app, officer, attempt_id, qv.slot, wrong)
+
+
+def test_unit_law_stats_and_review_cards(app):
+    from training_app.services import learning
+
+    _, _, officers, cid = district(app)
+    o = officers[0]
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    _answer_wrong(app, o, aid, 5)  # five wrong answers, thirteen blanks
+    r = exams.submit_attempt(app, o, aid)  # all wrong
+    with read_session(app.engine) as s:
+        rows = s.query(UnitLawStat).filter_by(campaign_id=cid).all()
+    assert sum(r.answered for r in rows) == 18 and sum(r.credit for r in rows) == 0
+    # the submit itself sends them to the 错题本 (the review opens at once); blanks are not mistakes
+    assert r.cards_added == 5
+    assert exams.sync_exam_cards(app, o) == 0
+    assert len(learning.due_reviews(app, o)) == 5
+
+
+def test_review_after_close_hides_answers_until_then(app):
+    _, coordinator, officers, _ = district(app)
+    cid = make_campaign(app, coordinator, review="after_close")
+    o = officers[0]
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    _answer_wrong(app, o, aid, 18)
+    assert exams.submit_attempt(app, o, aid).cards_added == 0
+    view = exams.attempt_view(app, o, aid)
+    assert not view.review_open and view.questions[0].correct == [] and view.questions[0].explanation == ""
+    assert exams.sync_exam_cards(app, o) == 0
+    assert exams.sync_open_reviews(app) == 0
+    campaigns.close(app, coordinator, cid)
+    view = exams.attempt_view(app, o, aid)
+    assert view.review_open and view.questions[0].correct and view.questions[0].sources
+    assert exams.sync_open_reviews(app) == 18  # the sweep job's half: reviews opened since
+    assert exams.sync_exam_cards(app, o) == 0
+
+
+def test_extension_for_a_person(app):
+    _, coordinator, officers, _ = district(app)
+    cid = make_campaign(app, coordinator, opens_ago_days=5, closes_in_days=-1)
+    o = officers[0]
+    with pytest.raises(ServiceError, match="已截止"):
+        exams.start_attempt(app, o, cid)
+    campaigns.extend(app, coordinator, cid, utcnow() + timedelta(days=2), person_id=o.id)
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    view = exams.attempt_view(app, o, aid)
+    assert as_utc(view.deadline_at) > utcnow()
+    with pytest.raises(ServiceError):
+        exams.start_attempt(app, officers[1], cid)
+
+
+def test_judge_answers_count_under_their_own_options(app):
+    """错误 (F) is option 1 of a judge question, never the letter F of a six-option question."""
+    from training_app.services import dashboard
+
+    _, coordinator, officers, cid = district(app)
+    o = officers[0]
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    view = exams.attempt_view(app, o, aid)
+    judges = [qv for qv in view.questions if qv.type == "judge"]
+    exams.save_answer(app, o, aid, judges[0].slot, "F")
+    exams.save_answer(app, o, aid, judges[1].slot, "T")
+    exams.submit_attempt(app, o, aid)
+    rows = {r.question_id: r for r in dashboard.item_analysis(app, coordinator, cid)}
+    assert [n for _, n, _ in rows[judges[0].qid].options] == [0, 1]
+    assert [n for _, n, _ in rows[judges[1].qid].options] == [1, 0]
