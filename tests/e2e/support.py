@@ -56,8 +56,15 @@ def free_port() -> int:
 
 def app_env(database_url: str, data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"DATABASE_URL": database_url, "QUESTION_BANK_DIR": str(BANK_DIR), "DEMO_MODE": "1",
-                "TRAINING_APP_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "QUESTION_BANK_DIR": str(BANK_DIR),
+            "DEMO_MODE": "1",
+            "TRAINING_APP_DATA_DIR": str(data_dir),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     # this checkout's code, whatever training_app the interpreter has installed (the CLI runs in data_dir)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     env.pop("APP_SECRET", None)

@@ -16,8 +16,10 @@ from tests.e2e.support import DESKTOP, login, main, wait_idle
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thur Thurs Fri Sat Sun"
-MONTHS = ("January February March April May June July August September October November December "
-          "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec")
+MONTHS = (
+    "January February March April May June July August September October November December "
+    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec"
+)
 FORBIDDEN = re.compile(r"\b(None|nan|NaN|" + "|".join((WEEKDAYS + " " + MONTHS).split()) + r")\b")
 SKIP = {"退出登录"}  # following it ends the login
 
@@ -34,8 +36,12 @@ def _visit_every_page(page) -> dict[str, list[str]]:
     titles = [t for t in _nav_titles(page) if t not in SKIP]
     assert titles, "no navigation links"
     for title in titles:
-        link = page.locator('[data-testid="stSidebarNav"]').get_by_role("link").filter(
-            has_text=re.compile(rf"{re.escape(title)}$")).first
+        link = (
+            page.locator('[data-testid="stSidebarNav"]')
+            .get_by_role("link")
+            .filter(has_text=re.compile(rf"{re.escape(title)}$"))
+            .first
+        )
         href = link.get_attribute("href") or ""
         link.click()
         if href:  # st.navigation changes the address without loading a page
@@ -56,7 +62,7 @@ def _visit_every_page(page) -> dict[str, list[str]]:
 def test_no_none_nan_or_english_dates_on_any_page(module_site, new_page, who):
     site, server = module_site, module_site.servers[0]
     if who == "officer":
-        account, = site.take_officers(1)
+        (account,) = site.take_officers(1)
         landing = "我的学习"
     elif who == "leader":
         account = next(a for a, row in site.logins.items() if row["角色"] == "leader")

@@ -10,9 +10,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 def run(args, env, cwd):
     """`python -m training_app.cli` on this checkout's code (PYTHONPATH), whatever package is installed."""
-    return subprocess.run([sys.executable, "-m", "training_app.cli", *args],
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), **env},
-                          capture_output=True, text=True, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "training_app.cli", *args],
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), **env},
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
 
 
 def test_seed_demo_refused_outside_demo_mode(tmp_path, small_bank_dir):

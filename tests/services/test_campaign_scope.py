@@ -14,8 +14,13 @@ from training_app.services.common import ServiceError
 
 def _input(**over):
     now = utcnow()
-    data = dict(title="专项考试", blueprint_id="small_exam", audience="all_valid", opens_at=now,
-                closes_at=now + timedelta(days=5))
+    data = dict(
+        title="专项考试",
+        blueprint_id="small_exam",
+        audience="all_valid",
+        opens_at=now,
+        closes_at=now + timedelta(days=5),
+    )
     data.update(over)
     return CampaignInput(**data)
 

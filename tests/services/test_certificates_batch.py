@@ -50,8 +50,9 @@ def test_zip_issues_the_missing_certificates_at_once_and_embeds_the_font(app, tm
     assert n == 4
     with read_session(app.engine) as s:
         serials = set(s.execute(select(Certificate.serial).where(Certificate.campaign_id == cid)).scalars())
-        issued = s.execute(select(func.count()).select_from(AuditLog)
-                           .where(AuditLog.event == "certificate_issue")).scalar_one()
+        issued = s.execute(
+            select(func.count()).select_from(AuditLog).where(AuditLog.event == "certificate_issue")
+        ).scalar_one()
     assert len(serials) == 4 and first.serial in serials and issued == 4
     z = zipfile.ZipFile(io.BytesIO(data))
     assert len(z.namelist()) == 4

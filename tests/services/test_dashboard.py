@@ -132,11 +132,29 @@ def test_workbook_sheets_and_formula_neutralised(app):
 def demo_db(tmp_path_factory):
     """The demo district, seeded once through the CLI."""
     tmp = tmp_path_factory.mktemp("demo")
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp}/demo.db", "DEMO_MODE": "1",
-           "PYTHONPATH": str(__import__("tests.conftest", fromlist=["REPO"]).REPO),  # this checkout's code
-           "QUESTION_BANK_DIR": str(__import__("tests.conftest", fromlist=["REAL_BANK"]).REAL_BANK)}
-    r = subprocess.run([sys.executable, "-m", "training_app.cli", "seed-demo", "--password", "Demo@Pass2026",
-                        "--credentials-out", str(tmp / "logins.csv")], env=env, capture_output=True, text=True, cwd=tmp)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": f"sqlite:///{tmp}/demo.db",
+        "DEMO_MODE": "1",
+        "PYTHONPATH": str(__import__("tests.conftest", fromlist=["REPO"]).REPO),  # this checkout's code
+        "QUESTION_BANK_DIR": str(__import__("tests.conftest", fromlist=["REAL_BANK"]).REAL_BANK),
+    }
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "training_app.cli",
+            "seed-demo",
+            "--password",
+            "Demo@Pass2026",
+            "--credentials-out",
+            str(tmp / "logins.csv"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp,
+    )
     assert r.returncode == 0, r.stderr
     return env, tmp
 

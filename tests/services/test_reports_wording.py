@@ -25,10 +25,21 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _report(**over):
-    r = {"title": "2026年度行政执法人员法律知识考试", "scope": "全区", "audience": "all_valid", "year": 2026,
-         "eligible": 476, "completed": 435, "passed": 311, "completion_rate": rate(435, 476),
-         "pass_rate": rate(311, 435), "pass_rate_of_eligible": rate(311, 476), "average_score": mean(131.1, 2),
-         "lagging_units": [], "weakest_laws": [{"law": "国家赔偿法"}, {"law": "行政诉讼法"}]}
+    r = {
+        "title": "2026年度行政执法人员法律知识考试",
+        "scope": "全区",
+        "audience": "all_valid",
+        "year": 2026,
+        "eligible": 476,
+        "completed": 435,
+        "passed": 311,
+        "completion_rate": rate(435, 476),
+        "pass_rate": rate(311, 435),
+        "pass_rate_of_eligible": rate(311, 476),
+        "average_score": mean(131.1, 2),
+        "lagging_units": [],
+        "weakest_laws": [{"law": "国家赔偿法"}, {"law": "行政诉讼法"}],
+    }
     r.update(over)
     return r
 
@@ -52,8 +63,17 @@ def test_paragraph_defines_each_rate_and_omits_the_book_comma():
 
 
 def test_paragraph_writes_nothing_where_there_is_no_figure():
-    text = reports.paragraph(_report(completed=0, passed=0, completion_rate=0.0, pass_rate=None,
-                                     pass_rate_of_eligible=0.0, average_score=None, weakest_laws=[]))
+    text = reports.paragraph(
+        _report(
+            completed=0,
+            passed=0,
+            completion_rate=0.0,
+            pass_rate=None,
+            pass_rate_of_eligible=0.0,
+            average_score=None,
+            weakest_laws=[],
+        )
+    )
     assert "—" not in text and "平均分" not in text and "合格率" not in text and "None" not in text
     assert "尚无人完成考试" in text
 
@@ -105,8 +125,9 @@ def test_supervision_csv_is_the_screen_list_and_names_its_scope(app):
     assert "未参考" in name and name.endswith("_5人.csv")
     name, data = reports.supervision_csv(app, coord, cid, "not_passed", unit_id=units[1])
     assert "未合格" in name and "区城市管理行政执法局" in name
-    assert len(data.decode("utf-8-sig").splitlines()) - 1 == len(reports.supervision_frame(app, coord, cid, "not_passed",
-                                                                                          units[1]))
+    assert len(data.decode("utf-8-sig").splitlines()) - 1 == len(
+        reports.supervision_frame(app, coord, cid, "not_passed", units[1])
+    )
 
 
 def test_workbook_numbers_are_numbers_and_empty_sheets_have_headers(app):
@@ -125,22 +146,39 @@ def test_workbook_numbers_are_numbers_and_empty_sheets_have_headers(app):
     header = [c.value for c in wb["按单位"][1]]
     col = header.index("合格率") + 1
     rates = [wb["按单位"].cell(row=r, column=col) for r in range(2, wb["按单位"].max_row + 1)]
-    assert rates and all(isinstance(c.value, (int, float)) and c.number_format == "0.0%" for c in rates if c.value is not None)
+    assert rates and all(
+        isinstance(c.value, (int, float)) and c.number_format == "0.0%" for c in rates if c.value is not None
+    )
     json.dumps(rep)  # the JSON the CLI prints carries the same rounded figures
 
 
 def test_cli_report_year(app, tmp_path):
     units, coord, officers, cid = district(app, n_officers=3)
     year = dashboard.summary(app, coord, cid)["year"]
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": str(app.engine.url.render_as_string(hide_password=False)),
-           "DEMO_MODE": "1", "QUESTION_BANK_DIR": str(app.settings.question_bank_dir), "PYTHONPATH": str(REPO)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATABASE_URL": str(app.engine.url.render_as_string(hide_password=False)),
+        "DEMO_MODE": "1",
+        "QUESTION_BANK_DIR": str(app.settings.question_bank_dir),
+        "PYTHONPATH": str(REPO),
+    }
     if not env["DATABASE_URL"].startswith("sqlite"):
         pytest.skip("the CLI run is checked on SQLite")
-    r = subprocess.run([sys.executable, "-m", "training_app.cli", "report", "--year", str(year), "--json"], env=env,
-                       capture_output=True, text=True, cwd=tmp_path)
+    r = subprocess.run(
+        [sys.executable, "-m", "training_app.cli", "report", "--year", str(year), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     rep = json.loads(r.stdout)
     assert rep["year"] == year and rep["eligible"] == 3 and rep["paragraph"].startswith(f"{year}年，全区共组织1项")
-    plain = subprocess.run([sys.executable, "-m", "training_app.cli", "report", "--year", str(year)], env=env,
-                           capture_output=True, text=True, cwd=tmp_path)
+    plain = subprocess.run(
+        [sys.executable, "-m", "training_app.cli", "report", "--year", str(year)],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert plain.returncode == 0 and plain.stdout.strip() == rep["paragraph"]

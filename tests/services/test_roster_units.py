@@ -24,7 +24,9 @@ def _csv(*rows: str) -> bytes:
 
 def test_normalisation_and_closest_name():
     known = ["区市场监督管理局", "南环街道", "太阳村镇"]
-    assert normalize_unit_name("柳州市柳南区市场监督管理局") == normalize_unit_name("区市场监督管理局") == "市场监督管理局"
+    assert (
+        normalize_unit_name("柳州市柳南区市场监督管理局") == normalize_unit_name("区市场监督管理局") == "市场监督管理局"
+    )
     assert closest_unit("柳南区市场监督管理局", known) == "区市场监督管理局"
     assert closest_unit("南环街道办事处", known) == "南环街道"
     assert closest_unit("区市场监管局", known) is None or closest_unit("区市场监管局", known) == "区市场监督管理局"
@@ -36,8 +38,9 @@ def test_normalisation_and_closest_name():
 def test_near_match_is_reported_with_the_known_name(app):
     make_units(app, ("区市场监督管理局", "南环街道"))
     admin = make_person(app, "admin", role="admin")
-    data = _csv("王一,LN10001,柳南区市场监督管理局,有效,2020-01-01,科员,否",
-                "王二,LN10002,南环街道办事处,有效,2020-01-01,-,否")
+    data = _csv(
+        "王一,LN10001,柳南区市场监督管理局,有效,2020-01-01,科员,否", "王二,LN10002,南环街道办事处,有效,2020-01-01,-,否"
+    )
     with pytest.raises(RosterError) as exc:
         roster.preview(app, admin, data, "r.csv")
     text = "\n".join(exc.value.report())
@@ -49,8 +52,11 @@ def test_near_match_is_reported_with_the_known_name(app):
 def test_created_units_are_listed_with_a_guessed_editable_type_and_dash_title_is_empty(app):
     make_units(app, ("区市场监督管理局",))
     admin = make_person(app, "admin", role="admin")
-    data = _csv("王一,LN10001,河东街道办事处,有效,2020-01-01,—,否", "王二,LN10002,区审计局,有效,2020-01-01,-,否",
-                "王三,LN10003,区市场监督管理局,有效,2020-01-01,=1+1,否")
+    data = _csv(
+        "王一,LN10001,河东街道办事处,有效,2020-01-01,—,否",
+        "王二,LN10002,区审计局,有效,2020-01-01,-,否",
+        "王三,LN10003,区市场监督管理局,有效,2020-01-01,=1+1,否",
+    )
     with pytest.raises(RosterError, match="公式"):  # a real formula is still refused
         roster.preview(app, admin, data, "r.csv", create_units=True)
     data = _csv("王一,LN10001,河东街道办事处,有效,2020-01-01,—,否", "王二,LN10002,区审计局,有效,2020-01-01,-,否")

@@ -98,8 +98,9 @@ def test_scoped_coordinator_zip_and_exports_hold_only_their_unit(scene):
     n, data = certificates.certificates_zip(app, scoped, cid)
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert n == 1 and len(names) == 1 and mine.name in names[0] and theirs.name not in names[0]
-    text = reports.supervision_csv(app, scoped, cid, "not_passed")[1].decode("utf-8-sig") + \
-        json.dumps(reports.campaign_report(app, scoped, cid), ensure_ascii=False)
+    text = reports.supervision_csv(app, scoped, cid, "not_passed")[1].decode("utf-8-sig") + json.dumps(
+        reports.campaign_report(app, scoped, cid), ensure_ascii=False
+    )
     assert theirs.name not in text and "区市场监督管理局" not in text
     with pytest.raises(PermissionDenied):
         dashboard.people(app, scoped, cid, unit_id=units[0])

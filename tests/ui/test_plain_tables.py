@@ -27,7 +27,9 @@ def test_roles_in_chinese_and_dash_for_no_value(ui_env):
     _with_results(ui_env)
     at = run_page(ui_env, ui_env["admin"], "roster")
     people = next(df for df, _ in _cells(at) if "角色" in df.columns)
-    assert set(people["角色"]) <= {"执法人员", "领导干部", "培训管理员", "系统管理员"} and "执法人员" in set(people["角色"])
+    assert set(people["角色"]) <= {"执法人员", "领导干部", "培训管理员", "系统管理员"} and "执法人员" in set(
+        people["角色"]
+    )
     items = run_page(ui_env, ui_env["coordinator"], "items")
     table = next(df for df, _ in _cells(items) if "区分度" in df.columns)
     assert "—" in set(table["区分度"])  # two answers are too few for a discrimination index
@@ -46,18 +48,40 @@ def test_integrity_evidence_tables_read_in_chinese(ui_env):
         a, b = [x.id for x in s.execute(select(Attempt).order_by(Attempt.id)).scalars()][:2]
     at_iso = "2026-11-03T01:02:03+00:00"
     with write_session(ui_env["app"].engine) as s:
-        s.add(IntegrityFlag(campaign_id=ui_env["campaign"], attempt_id=a, kind="multi_browser", evidence=json.dumps(
-            {"clients": 2, "switches": 3, "timeline": [{"at": at_iso, "slot": 1, "client": "abcd1234"}]})))
-        s.add(IntegrityFlag(campaign_id=ui_env["campaign"], attempt_id=a, kind="copy", other_attempt_id=b,
-                            evidence=json.dumps({"common": 10, "identical": 9, "identical_wrong": 4,
-                                                 "started": [at_iso, at_iso],
-                                                 "answers": [{"question": "q1", "a": "B", "b": "B", "correct": False,
-                                                              "a_at": at_iso, "b_at": at_iso}]})))
+        s.add(
+            IntegrityFlag(
+                campaign_id=ui_env["campaign"],
+                attempt_id=a,
+                kind="multi_browser",
+                evidence=json.dumps(
+                    {"clients": 2, "switches": 3, "timeline": [{"at": at_iso, "slot": 1, "client": "abcd1234"}]}
+                ),
+            )
+        )
+        s.add(
+            IntegrityFlag(
+                campaign_id=ui_env["campaign"],
+                attempt_id=a,
+                kind="copy",
+                other_attempt_id=b,
+                evidence=json.dumps(
+                    {
+                        "common": 10,
+                        "identical": 9,
+                        "identical_wrong": 4,
+                        "started": [at_iso, at_iso],
+                        "answers": [
+                            {"question": "q1", "a": "B", "b": "B", "correct": False, "a_at": at_iso, "b_at": at_iso}
+                        ],
+                    }
+                ),
+            )
+        )
     at = run_page(ui_env, ui_env["coordinator"], "integrity")
     assert not at.exception, at.exception
     frames = [df for df, _ in _cells(at)]
     assert any(list(df.columns) == ["保存时间", "题号（序号）", "浏览器会话"] for df in frames)
     copy = next(df for df in frames if "答卷一" in df.columns)
     assert copy.iloc[0]["是否正确"] == "错误" and copy.iloc[0]["答卷一时间"] == "2026-11-03 09:02:03"
-    for df, cells in _cells(at):
+    for _df, cells in _cells(at):
         assert not {"None", "nan", "NaN", "True", "False"} & set(cells)

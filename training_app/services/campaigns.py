@@ -49,8 +49,10 @@ def _validate(app: App, data: CampaignInput) -> None:
     if data.audience == "units" and not data.audience_units:
         problems.append("请选择参训单位")
     if data.audience != "units" and data.audience_units:
-        problems.append("已选择了指定单位，但参训对象不是“指定单位”：只面向这些单位时请把参训对象改为“指定单位”，"
-                        "面向全区时请清空所选单位")
+        problems.append(
+            "已选择了指定单位，但参训对象不是“指定单位”：只面向这些单位时请把参训对象改为“指定单位”，"
+            "面向全区时请清空所选单位"
+        )
     if deadlines.as_utc(data.closes_at) <= deadlines.as_utc(data.opens_at):
         problems.append("截止时间须晚于开始时间")
     if data.grading_method not in GRADING_METHODS:
@@ -76,15 +78,25 @@ def _year(data: CampaignInput) -> int:
     return data.year or deadlines.as_utc(data.opens_at).year
 
 
-def preview_audience(app: App, actor: Actor, audience: str, audience_units: tuple[int, ...] | list[int] = (),
-                     *, year: int | None = None) -> int:
+def preview_audience(
+    app: App, actor: Actor, audience: str, audience_units: tuple[int, ...] | list[int] = (), *, year: int | None = None
+) -> int:
     """How many active people publishing a campaign with this audience would assign today (in the actor's scope)."""
     require(actor, "coordinator", "admin")
     if audience not in AUDIENCES:
         raise ServiceError("参训对象不正确")
-    probe = Campaign(title="", blueprint_id="", audience=audience, audience_units=json.dumps(list(audience_units)),
-                     opens_at=deadlines.utcnow(), closes_at=deadlines.utcnow(), time_limit_minutes=1, pass_mark=0,
-                     status="draft", year=year or deadlines.utcnow().year)
+    probe = Campaign(
+        title="",
+        blueprint_id="",
+        audience=audience,
+        audience_units=json.dumps(list(audience_units)),
+        opens_at=deadlines.utcnow(),
+        closes_at=deadlines.utcnow(),
+        time_limit_minutes=1,
+        pass_mark=0,
+        status="draft",
+        year=year or deadlines.utcnow().year,
+    )
     with read_session(app.engine) as s:
         people = cq.eligible_people(s, probe)
     if actor.scope_unit_id is not None:
@@ -100,8 +112,9 @@ def same_title_campaigns(app: App, actor: Actor, title: str, year: int) -> list[
         return [c for c in cq.campaigns(s) if c.year == year and c.title.strip() == wanted]
 
 
-def create_campaign(app: App, actor: Actor, data: CampaignInput, *, is_demo: bool = False,
-                    allow_duplicate: bool = True) -> int:
+def create_campaign(
+    app: App, actor: Actor, data: CampaignInput, *, is_demo: bool = False, allow_duplicate: bool = True
+) -> int:
     """Create a draft. With allow_duplicate=False a campaign of the same title in the same year is refused
     (the form asks first, then passes True)."""
     require(actor, "coordinator", "admin")
@@ -113,20 +126,33 @@ def create_campaign(app: App, actor: Actor, data: CampaignInput, *, is_demo: boo
     bp = app.bank.blueprints[data.blueprint_id]
     with write_session(app.engine) as s:
         c = Campaign(
-            title=data.title.strip(), blueprint_id=data.blueprint_id, audience=data.audience,
-            audience_units=json.dumps(list(data.audience_units)), opens_at=deadlines.as_utc(data.opens_at),
+            title=data.title.strip(),
+            blueprint_id=data.blueprint_id,
+            audience=data.audience,
+            audience_units=json.dumps(list(data.audience_units)),
+            opens_at=deadlines.as_utc(data.opens_at),
             closes_at=deadlines.as_utc(data.closes_at),
             time_limit_minutes=data.time_limit_minutes or bp.time_limit_minutes,
             pass_mark=data.pass_mark if data.pass_mark is not None else bp.pass_mark,
-            attempts_allowed=data.attempts_allowed, grading_method=data.grading_method,
+            attempts_allowed=data.attempts_allowed,
+            grading_method=data.grading_method,
             review_policy=data.review_policy,
             partial_credit=bp.partial_credit if data.partial_credit is None else data.partial_credit,
-            status="draft", year=data.year or deadlines.as_utc(data.opens_at).year, created_by=actor.id, is_demo=is_demo,
+            status="draft",
+            year=data.year or deadlines.as_utc(data.opens_at).year,
+            created_by=actor.id,
+            is_demo=is_demo,
         )
         s.add(c)
         s.flush()
-        audit.append(s, "campaign_create", actor_id=actor.id, actor=actor.account, obj=f"campaign:{c.id}",
-                     detail={"title": c.title, "blueprint": c.blueprint_id, "audience": c.audience})
+        audit.append(
+            s,
+            "campaign_create",
+            actor_id=actor.id,
+            actor=actor.account,
+            obj=f"campaign:{c.id}",
+            detail={"title": c.title, "blueprint": c.blueprint_id, "audience": c.audience},
+        )
         return c.id
 
 
@@ -148,13 +174,26 @@ def publish(app: App, actor: Actor, campaign_id: int) -> int:
         c.status = "published"
         c.updated_at = deadlines.utcnow()
         s.add(c)
-        audit.append(s, "campaign_publish" if was == "draft" else "campaign_refresh", actor_id=actor.id,
-                     actor=actor.account, obj=f"campaign:{c.id}", detail={"assigned": added})
+        audit.append(
+            s,
+            "campaign_publish" if was == "draft" else "campaign_refresh",
+            actor_id=actor.id,
+            actor=actor.account,
+            obj=f"campaign:{c.id}",
+            detail={"assigned": added},
+        )
         return added
 
 
-def extend(app: App, actor: Actor, campaign_id: int, until: datetime, *, person_id: int | None = None,
-           unit_id: int | None = None) -> int:
+def extend(
+    app: App,
+    actor: Actor,
+    campaign_id: int,
+    until: datetime,
+    *,
+    person_id: int | None = None,
+    unit_id: int | None = None,
+) -> int:
     """Give a person or a unit until `until` (the personal close time)."""
     require(actor, "coordinator", "admin")
     if person_id is None and unit_id is None:
@@ -176,9 +215,19 @@ def extend(app: App, actor: Actor, campaign_id: int, until: datetime, *, person_
         if deadlines.as_utc(until) <= deadlines.as_utc(c.closes_at):
             raise ServiceError("延期时间须晚于任务截止时间")
         n = cq.extend(s, campaign_id, deadlines.as_utc(until), person_id=person_id, unit_id=unit_id)
-        audit.append(s, "campaign_extend", actor_id=actor.id, actor=actor.account, obj=f"campaign:{campaign_id}",
-                     detail={"until": deadlines.as_utc(until).isoformat(), "person_id": person_id, "unit_id": unit_id,
-                             "rows": n})
+        audit.append(
+            s,
+            "campaign_extend",
+            actor_id=actor.id,
+            actor=actor.account,
+            obj=f"campaign:{campaign_id}",
+            detail={
+                "until": deadlines.as_utc(until).isoformat(),
+                "person_id": person_id,
+                "unit_id": unit_id,
+                "rows": n,
+            },
+        )
         return n
 
 
@@ -225,8 +274,14 @@ def close(app: App, actor: Actor, campaign_id: int, *, now: datetime | None = No
             c.closes_at = now
         c.updated_at = now
         s.add(c)
-        audit.append(s, "campaign_close", actor_id=actor.id, actor=actor.account, obj=f"campaign:{campaign_id}",
-                     detail={"eligible": eligible, "finished": finished, "in_progress": in_progress})
+        audit.append(
+            s,
+            "campaign_close",
+            actor_id=actor.id,
+            actor=actor.account,
+            obj=f"campaign:{campaign_id}",
+            detail={"eligible": eligible, "finished": finished, "in_progress": in_progress},
+        )
     with read_session(app.engine) as s:
         ids = [a.id for a in eq.open_attempts_in_campaign(s, campaign_id)]
     for attempt_id in ids:
@@ -250,8 +305,14 @@ def reopen(app: App, actor: Actor, campaign_id: int, closes_at: datetime, *, now
         old = deadlines.as_utc(c.closes_at)
         c.status, c.closes_at, c.updated_at = "published", deadlines.as_utc(closes_at), now
         s.add(c)
-        audit.append(s, "campaign_reopen", actor_id=actor.id, actor=actor.account, obj=f"campaign:{campaign_id}",
-                     detail={"old_closes_at": old.isoformat(), "closes_at": deadlines.as_utc(closes_at).isoformat()})
+        audit.append(
+            s,
+            "campaign_reopen",
+            actor_id=actor.id,
+            actor=actor.account,
+            obj=f"campaign:{campaign_id}",
+            detail={"old_closes_at": old.isoformat(), "closes_at": deadlines.as_utc(closes_at).isoformat()},
+        )
 
 
 def list_campaigns(app: App, actor: Actor) -> list[Campaign]:
@@ -335,8 +396,21 @@ def exam_brief(app: App, actor: Actor, campaign_id: int, *, now: datetime | None
     for sec in bp.sections:
         by_type[sec.type] = by_type.get(sec.type, 0) + sec.count
     points = dict(bp.points)
-    return ExamBrief(campaign_id, c.title, bp.question_count, by_type, points, bp.total_points, c.time_limit_minutes,
-                     c.attempts_allowed, exam.attempts_started, c.pass_mark, exam.closes_at, exam.can_start, exam.reason)
+    return ExamBrief(
+        campaign_id,
+        c.title,
+        bp.question_count,
+        by_type,
+        points,
+        bp.total_points,
+        c.time_limit_minutes,
+        c.attempts_allowed,
+        exam.attempts_started,
+        c.pass_mark,
+        exam.closes_at,
+        exam.can_start,
+        exam.reason,
+    )
 
 
 def my_exams(app: App, actor: Actor, *, now: datetime | None = None) -> list[MyExam]:
@@ -349,15 +423,39 @@ def my_exams(app: App, actor: Actor, *, now: datetime | None = None) -> list[MyE
         for a, c in cq.assignments_of_person(s, actor.id):
             current = eq.open_attempt(s, a.id)
             close_at = deadlines.personal_close(c.closes_at, a.extended_until)
-            status = deadlines.assignment_status(now, c.opens_at, c.closes_at, a.extended_until, current is not None,
-                                                 a.attempts_finished)
-            ok, reason = deadlines.can_start(now, c.opens_at, c.closes_at, a.extended_until, a.attempts_started,
-                                             c.attempts_allowed, current is not None)
+            status = deadlines.assignment_status(
+                now, c.opens_at, c.closes_at, a.extended_until, current is not None, a.attempts_finished
+            )
+            ok, reason = deadlines.can_start(
+                now,
+                c.opens_at,
+                c.closes_at,
+                a.extended_until,
+                a.attempts_started,
+                c.attempts_allowed,
+                current is not None,
+            )
             if c.status == "closed":
                 ok, reason = False, "考试已结束"
-            out.append(MyExam(c.id, c.title, status, deadlines.as_utc(c.opens_at), close_at, c.time_limit_minutes,
-                              c.attempts_allowed, a.attempts_started, a.grade, a.passed,
-                              current.id if current else None, ok, reason, a.attempts_finished, c.pass_mark))
+            out.append(
+                MyExam(
+                    c.id,
+                    c.title,
+                    status,
+                    deadlines.as_utc(c.opens_at),
+                    close_at,
+                    c.time_limit_minutes,
+                    c.attempts_allowed,
+                    a.attempts_started,
+                    a.grade,
+                    a.passed,
+                    current.id if current else None,
+                    ok,
+                    reason,
+                    a.attempts_finished,
+                    c.pass_mark,
+                )
+            )
     return out
 
 

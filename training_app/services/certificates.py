@@ -60,12 +60,22 @@ class CertificateInfo:
         return f"{self.name}（执法证号：{self.cert_no}）" if self.cert_no else self.name
 
 
-def _make_info(app: App, cert: Certificate, person: Person, unit_name: str | None, title: str, passed: bool | None
-               ) -> CertificateInfo:
+def _make_info(
+    app: App, cert: Certificate, person: Person, unit_name: str | None, title: str, passed: bool | None
+) -> CertificateInfo:
     valid = cert.revoked_at is None and bool(passed)
-    return CertificateInfo(cert.serial, verification_code(app, cert.serial), person.name, (person.cert_no or "").strip(),
-                           unit_name or "", title, cert.score, deadlines.as_utc(cert.issued_at), valid,
-                           app.settings.cert_issuer)
+    return CertificateInfo(
+        cert.serial,
+        verification_code(app, cert.serial),
+        person.name,
+        (person.cert_no or "").strip(),
+        unit_name or "",
+        title,
+        cert.score,
+        deadlines.as_utc(cert.issued_at),
+        valid,
+        app.settings.cert_issuer,
+    )
 
 
 def _info(app: App, s, cert: Certificate) -> CertificateInfo:
@@ -95,11 +105,17 @@ def issue(app: App, actor: Actor, campaign_id: int, person_id: int | None = None
                 raise ServiceError("考试合格后才能领取合格证书")
             c = s.get(Campaign, campaign_id)
             n = cert_store.count_certificates(s, campaign_id) + 1
-            cert = Certificate(serial=f"FZ{c.year}-{campaign_id:03d}-{n:05d}", person_id=person_id,
-                               campaign_id=campaign_id, score=a.grade or 0.0)
+            cert = Certificate(
+                serial=f"FZ{c.year}-{campaign_id:03d}-{n:05d}",
+                person_id=person_id,
+                campaign_id=campaign_id,
+                score=a.grade or 0.0,
+            )
             s.add(cert)
             s.flush()
-            audit.append(s, "certificate_issue", actor_id=actor.id, actor=actor.account, obj=f"certificate:{cert.serial}")
+            audit.append(
+                s, "certificate_issue", actor_id=actor.id, actor=actor.account, obj=f"certificate:{cert.serial}"
+            )
         return _info(app, s, cert)
 
 
@@ -127,8 +143,14 @@ def revoke(app: App, actor: Actor, serial: str, reason: str) -> None:
             raise PermissionDenied("无权撤销您管理范围以外人员的证书")
         cert.revoked_at, cert.revoke_reason = deadlines.utcnow(), reason.strip()[:200]
         s.add(cert)
-        audit.append(s, "certificate_revoke", actor_id=actor.id, actor=actor.account, obj=f"certificate:{serial}",
-                     detail={"reason": reason.strip()[:200]})
+        audit.append(
+            s,
+            "certificate_revoke",
+            actor_id=actor.id,
+            actor=actor.account,
+            obj=f"certificate:{serial}",
+            detail={"reason": reason.strip()[:200]},
+        )
 
 
 def verify_url(app: App, info: CertificateInfo) -> str | None:
@@ -138,9 +160,11 @@ def verify_url(app: App, info: CertificateInfo) -> str | None:
     return f"{base}/verify?{urlencode({'serial': info.serial, 'code': info.code})}"
 
 
-STATIC_TEXT = ("合 格 证 书执法证号：单位：参加“”，成绩分考试合格。特发此证。证书编号验证码发证日期年月日发证机关"
-               "扫码或在平台“证书查验”中验证可在平台“证书查验”页面验证真伪（）0123456789.-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-               "abcdefghijklmnopqrstuvwxyz ")
+STATIC_TEXT = (
+    "合 格 证 书执法证号：单位：参加“”，成绩分考试合格。特发此证。证书编号验证码发证日期年月日发证机关"
+    "扫码或在平台“证书查验”中验证可在平台“证书查验”页面验证真伪（）0123456789.-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "abcdefghijklmnopqrstuvwxyz "
+)
 
 
 def _texts(app: App, info: CertificateInfo) -> str:
@@ -179,8 +203,17 @@ def _truetype_subset(chars: set[str]) -> bytes:
         del font["VORG"]
     maxp = font["maxp"]
     maxp.tableVersion = 0x00010000
-    for attr in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs", "maxInstructionDefs",
-                 "maxStackElements", "maxSizeOfInstructions", "maxComponentElements", "maxComponentDepth"):
+    for attr in (
+        "maxZones",
+        "maxTwilightPoints",
+        "maxStorage",
+        "maxFunctionDefs",
+        "maxInstructionDefs",
+        "maxStackElements",
+        "maxSizeOfInstructions",
+        "maxComponentElements",
+        "maxComponentDepth",
+    ):
         setattr(maxp, attr, 1 if attr == "maxZones" else 0)
     font["post"].formatType = 3.0
     font["head"].glyphDataFormat = 0
@@ -307,16 +340,28 @@ def _issue_missing(app: App, actor: Actor, campaign_id: int, people: list[int]) 
         n = cert_store.count_certificates(s, campaign_id)
         for r in missing:
             n += 1
-            r.certificate = Certificate(serial=f"FZ{c.year}-{campaign_id:03d}-{n:05d}", person_id=r.person.id,
-                                        campaign_id=campaign_id, score=r.grade or 0.0)
+            r.certificate = Certificate(
+                serial=f"FZ{c.year}-{campaign_id:03d}-{n:05d}",
+                person_id=r.person.id,
+                campaign_id=campaign_id,
+                score=r.grade or 0.0,
+            )
             s.add(r.certificate)
         if missing:
             s.flush()
         for r in missing:
-            audit.append(s, "certificate_issue", actor_id=actor.id, actor=actor.account,
-                         obj=f"certificate:{r.certificate.serial}")
-        return [_make_info(app, r.certificate, r.person, r.unit, c.title, r.passed) for r in rows
-                if r.certificate is not None and (r.person.id in have or r.passed)]
+            audit.append(
+                s,
+                "certificate_issue",
+                actor_id=actor.id,
+                actor=actor.account,
+                obj=f"certificate:{r.certificate.serial}",
+            )
+        return [
+            _make_info(app, r.certificate, r.person, r.unit, c.title, r.passed)
+            for r in rows
+            if r.certificate is not None and (r.person.id in have or r.passed)
+        ]
 
 
 def certificates_zip(app: App, actor: Actor, campaign_id: int, *, unit_id: int | None = None) -> tuple[int, bytes]:
@@ -333,9 +378,17 @@ def certificates_zip(app: App, actor: Actor, campaign_id: int, *, unit_id: int |
         if infos:
             with CertificateRenderer(app, infos) as renderer:
                 for info in infos:
-                    z.writestr(f"{safe_filename(info.unit)}/{safe_filename(f'{info.serial}_{info.name}')}.pdf",
-                               renderer.render(info))
+                    z.writestr(
+                        f"{safe_filename(info.unit)}/{safe_filename(f'{info.serial}_{info.name}')}.pdf",
+                        renderer.render(info),
+                    )
     with write_session(app.engine) as s:
-        audit.append(s, "export", actor_id=actor.id, actor=actor.account, obj=f"campaign:{campaign_id}",
-                     detail={"format": "certificates.zip", "unit_id": unit_id, "count": len(infos)})
+        audit.append(
+            s,
+            "export",
+            actor_id=actor.id,
+            actor=actor.account,
+            obj=f"campaign:{campaign_id}",
+            detail={"format": "certificates.zip", "unit_id": unit_id, "count": len(infos)},
+        )
     return len(infos), buf.getvalue()

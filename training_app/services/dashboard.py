@@ -61,8 +61,10 @@ def units_table(app: App, actor: Actor, campaign_id: int, *, year: int | None = 
         c = _campaign(s, actor, campaign_id)
         year = year or c.year
         rows = dq.by_unit(s, campaign_id, actor.scope_unit_id)
-        study = {r["unit_id"]: r for r in dq.study_by_unit(s, date(year, 1, 1), date(year, 12, 31), target,
-                                                            actor.scope_unit_id)}
+        study = {
+            r["unit_id"]: r
+            for r in dq.study_by_unit(s, date(year, 1, 1), date(year, 12, 31), target, actor.scope_unit_id)
+        }
     for r in rows:
         _figures(r)
         st = study.get(r["unit_id"])
@@ -80,13 +82,25 @@ def study_year(app: App, actor: Actor, year: int) -> dict:
     learners = sum(r["learners"] for r in rows)
     seconds = sum(r["seconds"] for r in rows)
     reached = sum(r["reached"] for r in rows)
-    return {"learners": learners, "hours": one_decimal(seconds / 3600),
-            "average_hours": mean(seconds / 3600, learners), "target": target, "reached": reached,
-            "reached_rate": rate(reached, learners)}
+    return {
+        "learners": learners,
+        "hours": one_decimal(seconds / 3600),
+        "average_hours": mean(seconds / 3600, learners),
+        "target": target,
+        "reached": reached,
+        "reached_rate": rate(reached, learners),
+    }
 
 
-def people(app: App, actor: Actor, campaign_id: int, *, unit_id: int | None = None, only: str | None = None,
-           limit: int | None = None) -> list[dict]:
+def people(
+    app: App,
+    actor: Actor,
+    campaign_id: int,
+    *,
+    unit_id: int | None = None,
+    only: str | None = None,
+    limit: int | None = None,
+) -> list[dict]:
     """Per-person rows with this year's study hours (phones masked except for admins)."""
     require(actor, *STAFF)
     if unit_id is not None and not actor.can_see_unit(unit_id):
@@ -94,8 +108,13 @@ def people(app: App, actor: Actor, campaign_id: int, *, unit_id: int | None = No
     with read_session(app.engine) as s:
         c = _campaign(s, actor, campaign_id)
         rows = dq.people(s, campaign_id, unit_id=unit_id, only=only, scope_unit_id=actor.scope_unit_id, limit=limit)
-        hours = dq.study_seconds_by_person(s, date(c.year, 1, 1), date(c.year, 12, 31),
-                                           person_ids=[r["person_id"] for r in rows]) if rows else {}
+        hours = (
+            dq.study_seconds_by_person(
+                s, date(c.year, 1, 1), date(c.year, 12, 31), person_ids=[r["person_id"] for r in rows]
+            )
+            if rows
+            else {}
+        )
     for r in rows:
         r["phone"] = r["phone"] if actor.role == "admin" else mask_phone(r["phone"])
         r["study_hours"] = one_decimal(hours.get(r["person_id"], 0) / 3600)
@@ -175,8 +194,9 @@ def item_analysis(app: App, actor: Actor, campaign_id: int) -> list[ItemRow]:
         else:
             options = [(f"{LETTERS[i]}. {o}", counts[i], LETTERS[i] in q.answer) for i, o in enumerate(q.options)]
             law, qtype, stem = app.bank.laws[q.law].short_title, TYPE_LABELS[q.type], q.stem
-        out.append(ItemRow(r.question_id, law, qtype, stem, r.n, fac, disc, options, r.blank,
-                           stats.item_flags(r.n, fac, disc)))
+        out.append(
+            ItemRow(r.question_id, law, qtype, stem, r.n, fac, disc, options, r.blank, stats.item_flags(r.n, fac, disc))
+        )
     out.sort(key=lambda x: (not x.flags, x.discrimination if x.discrimination is not None else 1.0))
     return out
 

@@ -52,7 +52,11 @@ def workbook_bytes(sheets: dict[str, pd.DataFrame], formats: dict[str, dict] | N
                     if isinstance(cell.value, (int, float)):
                         cell.number_format = fmt
             for i, col in enumerate(df.columns, start=1):
-                width = max([len(str(col))] + [len(str(v)) for v in df[col].head(200).tolist()]) if len(df) else len(str(col))
+                width = (
+                    max([len(str(col))] + [len(str(v)) for v in df[col].head(200).tolist()])
+                    if len(df)
+                    else len(str(col))
+                )
                 ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(60, max(8, width * 1.6))
     return buf.getvalue()
 

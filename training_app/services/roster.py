@@ -23,12 +23,12 @@ from ..engine import deadlines
 from ..store import accounts as acc
 from ..store import audit
 from ..store import campaigns as cq
-from ..store.db import read_session, write_session
 from ..store import roster_imports as riq
+from ..store.db import read_session, write_session
 from ..store.models import CERT_STATUSES, Person, RosterImport, Unit
 from . import auth
-from .exports import mask_phone
 from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require
+from .exports import mask_phone
 
 REQUIRED = ("姓名", "执法证号", "单位", "证件状态", "发证日期", "职务", "是否领导干部")
 OPTIONAL = ("手机",)
@@ -42,8 +42,16 @@ MODE_LABELS = {"merge": "新增和更新（不停用任何人）", "replace": "�
 REPLACE_CONFIRM_SHARE = 0.05  # replacing deactivates more than this share of active officers: type the number
 PATH_CHARS = re.compile(r"[/\\]|\.\.")  # a name must never become a path (archives, download names)
 SNAPSHOT_FIELDS = ("name", "unit_id", "cert_status", "cert_date", "title", "is_leader", "phone", "active")
-MAX_LEN = {"姓名": 50, "执法证号": 32, "单位": 100, "证件状态": 10, "发证日期": 20, "职务": 100, "是否领导干部": 10,
-           "手机": 20}  # the columns' sizes in the database
+MAX_LEN = {
+    "姓名": 50,
+    "执法证号": 32,
+    "单位": 100,
+    "证件状态": 10,
+    "发证日期": 20,
+    "职务": 100,
+    "是否领导干部": 10,
+    "手机": 20,
+}  # the columns' sizes in the database
 
 
 TITLE_PLACEHOLDERS = ("-", "—", "——")  # a 职务 left as a dash: accepted and stored as empty
@@ -60,7 +68,7 @@ def normalize_unit_name(name: str) -> str:
         changed = False
         for prefix in UNIT_PREFIXES:
             if n.startswith(prefix) and len(n) > len(prefix):
-                n, changed = n[len(prefix):], True
+                n, changed = n[len(prefix) :], True
     if n.startswith("区") and len(n) > 1:
         n = n[1:]
     for suffix in UNIT_SUFFIXES:
@@ -89,8 +97,11 @@ class RosterError(ServiceError):
 
     def __init__(self, problems: list[tuple[int, str]]):
         self.problems = problems
-        super().__init__("名册未导入：" + "；".join(f"第 {r} 行：{m}" if r else m for r, m in problems[:5])
-                         + (f"……共 {len(problems)} 处问题" if len(problems) > 5 else ""))
+        super().__init__(
+            "名册未导入："
+            + "；".join(f"第 {r} 行：{m}" if r else m for r, m in problems[:5])
+            + (f"……共 {len(problems)} 处问题" if len(problems) > 5 else "")
+        )
 
     def report(self) -> list[str]:
         return [f"第 {r} 行：{m}" if r else m for r, m in self.problems]
@@ -142,6 +153,7 @@ class ImportResult:
 
 
 # --- reading the file ----------------------------------------------------------------------------
+
 
 def _decode(data: bytes) -> tuple[str, str]:
     if b"\x00" in data[:4096]:
@@ -225,8 +237,12 @@ def read_table(data: bytes, filename: str, *, max_bytes: int) -> tuple[list[str]
 
 def _parse_date(text: str) -> date | None:
     text = text.strip()
-    for pat in (r"(\d{4})-(\d{1,2})-(\d{1,2})", r"(\d{4})/(\d{1,2})/(\d{1,2})", r"(\d{4})\.(\d{1,2})\.(\d{1,2})",
-                r"(\d{4})年(\d{1,2})月(\d{1,2})日?"):
+    for pat in (
+        r"(\d{4})-(\d{1,2})-(\d{1,2})",
+        r"(\d{4})/(\d{1,2})/(\d{1,2})",
+        r"(\d{4})\.(\d{1,2})\.(\d{1,2})",
+        r"(\d{4})年(\d{1,2})月(\d{1,2})日?",
+    ):
         m = re.fullmatch(pat, text)
         if m:
             try:
@@ -256,9 +272,8 @@ def parse_roster(data: bytes, filename: str, *, max_bytes: int = 5 * 1024 * 1024
     for n, raw in enumerate(raw_rows, start=2):
         if not any(c for c in raw):
             continue  # blank line
-        get = lambda h: raw[col[h]].strip() if h in col and col[h] < len(raw) else ""  # noqa: E731
         reasons = []
-        values = {h: get(h) for h in col}
+        values = {h: raw[i].strip() if i < len(raw) else "" for h, i in col.items()}
         for h, v in values.items():
             if any(ord(ch) < 32 or ord(ch) == 127 for ch in v):
                 reasons.append(f"“{h}”含有不可见的控制字符")
@@ -307,8 +322,10 @@ def parse_roster(data: bytes, filename: str, *, max_bytes: int = 5 * 1024 * 1024
 
 # --- planning and applying -----------------------------------------------------------------------
 
-def _plan(session, actor: Actor, rows: list[RosterRow], encoding: str, create_units: bool,
-          mode: str = "merge") -> ImportPlan:
+
+def _plan(
+    session, actor: Actor, rows: list[RosterRow], encoding: str, create_units: bool, mode: str = "merge"
+) -> ImportPlan:
     if mode not in MODES:
         raise ServiceError("导入方式不正确")
     units = {u.name: u for u in acc.units(session)}
@@ -319,8 +336,14 @@ def _plan(session, actor: Actor, rows: list[RosterRow], encoding: str, create_un
         for r in rows:
             if r.unit not in units:
                 near = suggestions.get(r.unit)
-                problems.append((r.row, f"单位“{r.unit}”不存在" + (f"，是否为已有的“{near}”？请改为该名称" if near else "")
-                                 + "（或先在单位管理中添加，或勾选“自动创建新单位”）"))
+                problems.append(
+                    (
+                        r.row,
+                        f"单位“{r.unit}”不存在"
+                        + (f"，是否为已有的“{near}”？请改为该名称" if near else "")
+                        + "（或先在单位管理中添加，或勾选“自动创建新单位”）",
+                    )
+                )
     if actor.scope_unit_id is not None:
         for r in rows:
             u = units.get(r.unit)
@@ -336,8 +359,14 @@ def _plan(session, actor: Actor, rows: list[RosterRow], encoding: str, create_un
             problems.append((r.row, f"账号 {r.cert_no} 已被其他人员使用"))
     if problems:
         raise RosterError(sorted(problems))
-    plan = ImportPlan(encoding=encoding, rows=rows, new_units=new_units, mode=mode,
-                      new_unit_kinds={n: guess_unit_kind(n) for n in new_units}, unit_suggestions=suggestions)
+    plan = ImportPlan(
+        encoding=encoding,
+        rows=rows,
+        new_units=new_units,
+        mode=mode,
+        new_unit_kinds={n: guess_unit_kind(n) for n in new_units},
+        unit_suggestions=suggestions,
+    )
     in_file = set()
     for r in rows:
         in_file.add(r.cert_no)
@@ -384,8 +413,9 @@ def _plan(session, actor: Actor, rows: list[RosterRow], encoding: str, create_un
     return plan
 
 
-def preview(app: App, actor: Actor, data: bytes, filename: str, *, create_units: bool = False,
-            mode: str = "merge") -> ImportPlan:
+def preview(
+    app: App, actor: Actor, data: bytes, filename: str, *, create_units: bool = False, mode: str = "merge"
+) -> ImportPlan:
     """What an import would add, change and deactivate; writes nothing."""
     require(actor, "coordinator", "admin")
     rows, encoding = parse_roster(data, filename, max_bytes=app.settings.upload_max_mb * 1024 * 1024)
@@ -399,9 +429,18 @@ def _snapshot(p: Person) -> dict:
     return snap
 
 
-def import_roster(app: App, actor: Actor, data: bytes, filename: str, *, create_units: bool = False,
-                  mode: str = "merge", confirm_deactivate: int | None = None,
-                  now: datetime | None = None, unit_kinds: dict[str, str] | None = None) -> ImportResult:
+def import_roster(
+    app: App,
+    actor: Actor,
+    data: bytes,
+    filename: str,
+    *,
+    create_units: bool = False,
+    mode: str = "merge",
+    confirm_deactivate: int | None = None,
+    now: datetime | None = None,
+    unit_kinds: dict[str, str] | None = None,
+) -> ImportResult:
     """All or nothing, in one transaction. ``mode="replace"`` also deactivates the officers in scope who are
     not in the file; when that is more than REPLACE_CONFIRM_SHARE of them, ``confirm_deactivate`` must be
     exactly the number deactivated (the coordinator types it)."""
@@ -413,9 +452,11 @@ def import_roster(app: App, actor: Actor, data: bytes, filename: str, *, create_
     with write_session(app.engine) as s:
         plan = _plan(s, actor, rows, encoding, create_units, mode)
         if plan.needs_typed_confirmation and confirm_deactivate != len(plan.deactivate):
-            raise ServiceError(f"本次将停用 {len(plan.deactivate)} 人（占在册执法人员 {plan.active_officers} 人的 "
-                               f"{len(plan.deactivate) / max(plan.active_officers, 1):.0%}）：请输入停用人数 "
-                               f"{len(plan.deactivate)} 以确认。未导入任何数据。")
+            raise ServiceError(
+                f"本次将停用 {len(plan.deactivate)} 人（占在册执法人员 {plan.active_officers} 人的 "
+                f"{len(plan.deactivate) / max(plan.active_officers, 1):.0%}）：请输入停用人数 "
+                f"{len(plan.deactivate)} 以确认。未导入任何数据。"
+            )
         for name in plan.new_units:
             kind = (unit_kinds or {}).get(name) or plan.new_unit_kinds[name]
             if kind not in ("enforcement", "town"):
@@ -426,10 +467,21 @@ def import_roster(app: App, actor: Actor, data: bytes, filename: str, *, create_
         added_people = []
         for r in plan.add:
             pw = auth.random_password()
-            person = Person(account=r.cert_no, name=r.name, role="officer", unit_id=units[r.unit], cert_no=r.cert_no,
-                            cert_status=r.status, cert_date=r.cert_date, title=r.title, is_leader=r.is_leader,
-                            phone=r.phone, password_hash=auth.hash_initial_password(pw), must_change_password=True,
-                            password_changed_at=now)
+            person = Person(
+                account=r.cert_no,
+                name=r.name,
+                role="officer",
+                unit_id=units[r.unit],
+                cert_no=r.cert_no,
+                cert_status=r.status,
+                cert_date=r.cert_date,
+                title=r.title,
+                is_leader=r.is_leader,
+                phone=r.phone,
+                password_hash=auth.hash_initial_password(pw),
+                must_change_password=True,
+                password_changed_at=now,
+            )
             s.add(person)
             added_people.append(person)
             credentials.append({"账号": r.cert_no, "姓名": r.name, "单位": r.unit, "初始密码": pw})
@@ -458,19 +510,40 @@ def import_roster(app: App, actor: Actor, data: bytes, filename: str, *, create_
                 if actor.scope_unit_id is not None:
                     people = [(pid, uid) for pid, uid in people if uid == actor.scope_unit_id]
                 assigned += cq.add_assignments(s, c.id, people)
-        record = RosterImport(at=now, actor_id=actor.id or None, actor=actor.account, filename=filename[:200], mode=mode,
-                              added=len(plan.add), changed=len(plan.change), deactivated=len(plan.deactivate),
-                              units_created=len(plan.new_units),
-                              changes=json.dumps(changes, ensure_ascii=False, default=str))
+        record = RosterImport(
+            at=now,
+            actor_id=actor.id or None,
+            actor=actor.account,
+            filename=filename[:200],
+            mode=mode,
+            added=len(plan.add),
+            changed=len(plan.change),
+            deactivated=len(plan.deactivate),
+            units_created=len(plan.new_units),
+            changes=json.dumps(changes, ensure_ascii=False, default=str),
+        )
         s.add(record)
         s.flush()
-        audit.append(s, "roster_import", actor_id=actor.id, actor=actor.account, obj=f"roster_import:{record.id}",
-                     detail={"file": filename[:200], "mode": mode, "added": len(plan.add), "changed": len(plan.change),
-                             "deactivated": len(plan.deactivate), "units_created": len(plan.new_units),
-                             "encoding": encoding})
+        audit.append(
+            s,
+            "roster_import",
+            actor_id=actor.id,
+            actor=actor.account,
+            obj=f"roster_import:{record.id}",
+            detail={
+                "file": filename[:200],
+                "mode": mode,
+                "added": len(plan.add),
+                "changed": len(plan.change),
+                "deactivated": len(plan.deactivate),
+                "units_created": len(plan.new_units),
+                "encoding": encoding,
+            },
+        )
         import_id = record.id
-    return ImportResult(len(plan.add), len(plan.change), len(plan.deactivate), len(plan.new_units), assigned, credentials,
-                        import_id)
+    return ImportResult(
+        len(plan.add), len(plan.change), len(plan.deactivate), len(plan.new_units), assigned, credentials, import_id
+    )
 
 
 @dataclass
@@ -504,12 +577,31 @@ def list_imports(app: App, actor: Actor, *, limit: int = 50) -> list[ImportRecor
         if r.undone_at is not None:
             why = "已撤销"
         else:
-            later = next((x for x in rows[:i] if x.undone_at is None
-                          and touched & {c["person_id"] for c in json.loads(x.changes)}), None)
+            later = next(
+                (
+                    x
+                    for x in rows[:i]
+                    if x.undone_at is None and touched & {c["person_id"] for c in json.loads(x.changes)}
+                ),
+                None,
+            )
             if later is not None:
                 why = f"之后的导入（#{later.id}）改动了同一批人员，请先撤销该次导入"
-        out.append(ImportRecord(r.id, deadlines.as_utc(r.at), r.actor, r.filename, r.mode, r.added, r.changed,
-                                r.deactivated, deadlines.as_utc(r.undone_at) if r.undone_at else None, not why, why))
+        out.append(
+            ImportRecord(
+                r.id,
+                deadlines.as_utc(r.at),
+                r.actor,
+                r.filename,
+                r.mode,
+                r.added,
+                r.changed,
+                r.deactivated,
+                deadlines.as_utc(r.undone_at) if r.undone_at else None,
+                not why,
+                why,
+            )
+        )
     return out
 
 
@@ -558,21 +650,33 @@ def undo_import(app: App, actor: Actor, import_id: int, *, now: datetime | None 
             s.add(p)
         record.undone_at, record.undone_by = now, actor.id or None
         s.add(record)
-        audit.append(s, "roster_undo", actor_id=actor.id, actor=actor.account, obj=f"roster_import:{import_id}",
-                     detail={"file": record.filename, "restored": len(changes)})
+        audit.append(
+            s,
+            "roster_undo",
+            actor_id=actor.id,
+            actor=actor.account,
+            obj=f"roster_import:{import_id}",
+            detail={"file": record.filename, "restored": len(changes)},
+        )
         return len(changes)
 
 
 def template_csv() -> bytes:
     """A blank roster with the expected columns (UTF-8 with BOM for Excel)."""
-    return ("\ufeff" + ",".join((*REQUIRED, *OPTIONAL)) + "\n"
-            + "张三,LN2600001,区市场监督管理局,有效,2024-03-15,科员,否,13800000001\n").encode("utf-8")
+    return (
+        "\ufeff"
+        + ",".join((*REQUIRED, *OPTIONAL))
+        + "\n"
+        + "张三,LN2600001,区市场监督管理局,有效,2024-03-15,科员,否,13800000001\n"
+    ).encode("utf-8")
 
 
 # --- people and units ----------------------------------------------------------------------------
 
-def list_people(app: App, actor: Actor, *, unit_id: int | None = None, search: str | None = None,
-                include_inactive: bool = False) -> list[dict]:
+
+def list_people(
+    app: App, actor: Actor, *, unit_id: int | None = None, search: str | None = None, include_inactive: bool = False
+) -> list[dict]:
     require(actor, "coordinator", "admin")
     if actor.scope_unit_id is not None:
         if unit_id is not None and unit_id != actor.scope_unit_id:
@@ -586,12 +690,22 @@ def list_people(app: App, actor: Actor, *, unit_id: int | None = None, search: s
     for p in people:
         if p.role in ("coordinator", "admin") and actor.role != "admin":
             continue
-        out.append({"id": p.id, "账号": p.account, "姓名": p.name, "角色": p.role, "单位": units.get(p.unit_id, ""),
-                    "证件状态": p.cert_status or "", "发证日期": p.cert_date, "职务": p.title or "",
-                    "领导干部": "是" if p.is_leader else "否",
-                    "手机": p.phone if actor.role == "admin" else mask_phone(p.phone),
-                    "状态": "在册" if p.active else "已停用",
-                    "锁定": p.account.lower() in locked})
+        out.append(
+            {
+                "id": p.id,
+                "账号": p.account,
+                "姓名": p.name,
+                "角色": p.role,
+                "单位": units.get(p.unit_id, ""),
+                "证件状态": p.cert_status or "",
+                "发证日期": p.cert_date,
+                "职务": p.title or "",
+                "领导干部": "是" if p.is_leader else "否",
+                "手机": p.phone if actor.role == "admin" else mask_phone(p.phone),
+                "状态": "在册" if p.active else "已停用",
+                "锁定": p.account.lower() in locked,
+            }
+        )
     return out
 
 
@@ -621,7 +735,9 @@ def add_unit(app: App, actor: Actor, name: str, kind: str) -> int:
         u = Unit(name=name, kind=kind)
         s.add(u)
         s.flush()
-        audit.append(s, "unit_create", actor_id=actor.id, actor=actor.account, obj=f"unit:{u.id}", detail={"name": name})
+        audit.append(
+            s, "unit_create", actor_id=actor.id, actor=actor.account, obj=f"unit:{u.id}", detail={"name": name}
+        )
         return u.id
 
 
@@ -630,7 +746,11 @@ def deactivate_person(app: App, actor: Actor, person_id: int) -> None:
     now = deadlines.utcnow()
     with write_session(app.engine) as s:
         p = s.get(Person, person_id)
-        if p is None or not actor.can_see_unit(p.unit_id) or (p.role in ("coordinator", "admin") and actor.role != "admin"):
+        if (
+            p is None
+            or not actor.can_see_unit(p.unit_id)
+            or (p.role in ("coordinator", "admin") and actor.role != "admin")
+        ):
             raise PermissionDenied("无权停用该账号")
         p.active, p.updated_at = False, now
         s.add(p)

@@ -48,10 +48,12 @@ def certificate_rows(session: Session, campaign_id: int, person_ids: list[int]) 
     in one query, ordered by unit and account."""
     if not person_ids:
         return []
-    q = (select(Person, Unit.name, Assignment.passed, Assignment.grade, Certificate)
-         .join(Assignment, Assignment.person_id == Person.id)
-         .outerjoin(Unit, Unit.id == Person.unit_id)
-         .outerjoin(Certificate, and_(Certificate.person_id == Person.id, Certificate.campaign_id == campaign_id))
-         .where(Assignment.campaign_id == campaign_id, Person.id.in_(person_ids))
-         .order_by(Unit.name, Person.account))
+    q = (
+        select(Person, Unit.name, Assignment.passed, Assignment.grade, Certificate)
+        .join(Assignment, Assignment.person_id == Person.id)
+        .outerjoin(Unit, Unit.id == Person.unit_id)
+        .outerjoin(Certificate, and_(Certificate.person_id == Person.id, Certificate.campaign_id == campaign_id))
+        .where(Assignment.campaign_id == campaign_id, Person.id.in_(person_ids))
+        .order_by(Unit.name, Person.account)
+    )
     return [CertificateRow(p, u, bool(passed), grade, cert) for p, u, passed, grade, cert in session.execute(q)]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Integer, case, cast, func, or_, select
 from sqlmodel import Session
 
-from .models import Assignment, Attempt, ItemStat, Person, StudyTime, Unit, UnitLawStat
+from .models import Assignment, ItemStat, Person, StudyTime, Unit, UnitLawStat
 
 
 def _scope(q, scope_unit_id: int | None):
@@ -22,35 +22,85 @@ def _active(q):
 def headline(session: Session, campaign_id: int, scope_unit_id: int | None = None) -> dict:
     """Counts of active assignees, and the sum of the grades of those who finished (the service averages it)."""
     done = Assignment.attempts_finished > 0
-    q = select(func.count(), func.sum(case((done, 1), else_=0)), func.sum(case((Assignment.passed, 1), else_=0)),
-               func.sum(case((done, Assignment.grade), else_=None)),
-               func.sum(case((Assignment.attempts_started == 0, 1), else_=0))).where(Assignment.campaign_id == campaign_id)
+    q = select(
+        func.count(),
+        func.sum(case((done, 1), else_=0)),
+        func.sum(case((Assignment.passed, 1), else_=0)),
+        func.sum(case((done, Assignment.grade), else_=None)),
+        func.sum(case((Assignment.attempts_started == 0, 1), else_=0)),
+    ).where(Assignment.campaign_id == campaign_id)
     n, completed, passed, total, not_started = session.execute(_scope(_active(q), scope_unit_id)).one()
-    return {"eligible": int(n or 0), "completed": int(completed or 0), "passed": int(passed or 0),
-            "grade_sum": float(total) if total is not None else None, "not_started": int(not_started or 0)}
+    return {
+        "eligible": int(n or 0),
+        "completed": int(completed or 0),
+        "passed": int(passed or 0),
+        "grade_sum": float(total) if total is not None else None,
+        "not_started": int(not_started or 0),
+    }
 
 
 def by_unit(session: Session, campaign_id: int, scope_unit_id: int | None = None) -> list[dict]:
     done = Assignment.attempts_finished > 0
-    q = (select(Unit.id, Unit.name, Unit.kind, func.count(), func.sum(case((done, 1), else_=0)),
-                func.sum(case((Assignment.passed, 1), else_=0)), func.sum(case((done, Assignment.grade), else_=None)),
-                func.sum(case((Assignment.attempts_started == 0, 1), else_=0)))
-         .join(Unit, Unit.id == Assignment.unit_id).where(Assignment.campaign_id == campaign_id)
-         .group_by(Unit.id, Unit.name, Unit.kind))
+    q = (
+        select(
+            Unit.id,
+            Unit.name,
+            Unit.kind,
+            func.count(),
+            func.sum(case((done, 1), else_=0)),
+            func.sum(case((Assignment.passed, 1), else_=0)),
+            func.sum(case((done, Assignment.grade), else_=None)),
+            func.sum(case((Assignment.attempts_started == 0, 1), else_=0)),
+        )
+        .join(Unit, Unit.id == Assignment.unit_id)
+        .where(Assignment.campaign_id == campaign_id)
+        .group_by(Unit.id, Unit.name, Unit.kind)
+    )
     rows = session.execute(_scope(_active(q), scope_unit_id)).all()
-    return [{"unit_id": uid, "unit": name, "kind": kind, "eligible": int(n), "completed": int(c or 0),
-             "passed": int(p or 0), "grade_sum": float(a) if a is not None else None,
-             "not_started": int(ns or 0)} for uid, name, kind, n, c, p, a, ns in rows]
+    return [
+        {
+            "unit_id": uid,
+            "unit": name,
+            "kind": kind,
+            "eligible": int(n),
+            "completed": int(c or 0),
+            "passed": int(p or 0),
+            "grade_sum": float(a) if a is not None else None,
+            "not_started": int(ns or 0),
+        }
+        for uid, name, kind, n, c, p, a, ns in rows
+    ]
 
 
-def people(session: Session, campaign_id: int, *, unit_id: int | None = None, only: str | None = None,
-           scope_unit_id: int | None = None, limit: int | None = None) -> list[dict]:
+def people(
+    session: Session,
+    campaign_id: int,
+    *,
+    unit_id: int | None = None,
+    only: str | None = None,
+    scope_unit_id: int | None = None,
+    limit: int | None = None,
+) -> list[dict]:
     """Per-person rows; only = 'not_started' | 'not_passed' | 'not_completed' for the 督办清单."""
-    q = (select(Person.id, Person.name, Person.account, Person.phone, Person.title, Unit.name, Assignment.attempts_started,
-                Assignment.attempts_finished, Assignment.grade, Assignment.passed, Assignment.completed_at,
-                Assignment.extended_until)
-         .join(Person, Person.id == Assignment.person_id).outerjoin(Unit, Unit.id == Assignment.unit_id)
-         .where(Assignment.campaign_id == campaign_id, Person.active.is_(True)))
+    q = (
+        select(
+            Person.id,
+            Person.name,
+            Person.account,
+            Person.phone,
+            Person.title,
+            Unit.name,
+            Assignment.attempts_started,
+            Assignment.attempts_finished,
+            Assignment.grade,
+            Assignment.passed,
+            Assignment.completed_at,
+            Assignment.extended_until,
+        )
+        .join(Person, Person.id == Assignment.person_id)
+        .outerjoin(Unit, Unit.id == Assignment.unit_id)
+        .where(Assignment.campaign_id == campaign_id, Person.active.is_(True))
+    )
     q = _scope(q, scope_unit_id)
     if unit_id is not None:
         q = q.where(Assignment.unit_id == unit_id)
@@ -64,19 +114,38 @@ def people(session: Session, campaign_id: int, *, unit_id: int | None = None, on
     if limit:
         q = q.limit(limit)
     out = []
-    for pid, name, account, phone, title, unit, started, finished, grade, passed, completed_at, ext in session.execute(q):
+    for pid, name, account, phone, title, unit, started, finished, grade, passed, completed_at, ext in session.execute(
+        q
+    ):
         status = "已合格" if passed else ("未合格" if finished else ("进行中" if started else "未参考"))
-        out.append({"person_id": pid, "name": name, "account": account, "phone": phone, "title": title, "unit": unit,
-                    "attempts": int(started or 0), "grade": grade, "passed": bool(passed), "status": status,
-                    "completed_at": completed_at, "extended_until": ext})
+        out.append(
+            {
+                "person_id": pid,
+                "name": name,
+                "account": account,
+                "phone": phone,
+                "title": title,
+                "unit": unit,
+                "attempts": int(started or 0),
+                "grade": grade,
+                "passed": bool(passed),
+                "status": status,
+                "completed_at": completed_at,
+                "extended_until": ext,
+            }
+        )
     return out
 
 
-def daily_completions(session: Session, campaign_id: int, tz_offset_hours: int = 8,
-                      scope_unit_id: int | None = None) -> list[tuple[date, int]]:
+def daily_completions(
+    session: Session, campaign_id: int, tz_offset_hours: int = 8, scope_unit_id: int | None = None
+) -> list[tuple[date, int]]:
     """First completions per local day. The offset is applied in Python (portable across databases)."""
-    q = _active(select(Assignment.completed_at).where(Assignment.campaign_id == campaign_id,
-                                                      Assignment.completed_at.is_not(None)))
+    q = _active(
+        select(Assignment.completed_at).where(
+            Assignment.campaign_id == campaign_id, Assignment.completed_at.is_not(None)
+        )
+    )
     counts: dict[date, int] = {}
     for (ts,) in session.execute(_scope(q, scope_unit_id)):
         d = (ts + timedelta(hours=tz_offset_hours)).date()
@@ -84,10 +153,16 @@ def daily_completions(session: Session, campaign_id: int, tz_offset_hours: int =
     return sorted(counts.items())
 
 
-def grade_histogram(session: Session, campaign_id: int, bucket: int = 10, scope_unit_id: int | None = None) -> list[tuple[int, int]]:
+def grade_histogram(
+    session: Session, campaign_id: int, bucket: int = 10, scope_unit_id: int | None = None
+) -> list[tuple[int, int]]:
     b = cast(func.floor(Assignment.grade / bucket), Integer)
-    q = (_active(select(b, func.count())).where(Assignment.campaign_id == campaign_id, Assignment.attempts_finished > 0)
-         .group_by(b).order_by(b))
+    q = (
+        _active(select(b, func.count()))
+        .where(Assignment.campaign_id == campaign_id, Assignment.attempts_finished > 0)
+        .group_by(b)
+        .order_by(b)
+    )
     rows = session.execute(_scope(q, scope_unit_id)).all()
     merged: dict[int, int] = {}
     for k, n in rows:
@@ -97,30 +172,44 @@ def grade_histogram(session: Session, campaign_id: int, bucket: int = 10, scope_
 
 
 def unit_law_accuracy(session: Session, campaign_id: int, scope_unit_id: int | None = None) -> list[dict]:
-    q = (select(Unit.name, UnitLawStat.law_slug, UnitLawStat.answered, UnitLawStat.credit)
-         .join(Unit, Unit.id == UnitLawStat.unit_id).where(UnitLawStat.campaign_id == campaign_id))
+    q = (
+        select(Unit.name, UnitLawStat.law_slug, UnitLawStat.answered, UnitLawStat.credit)
+        .join(Unit, Unit.id == UnitLawStat.unit_id)
+        .where(UnitLawStat.campaign_id == campaign_id)
+    )
     if scope_unit_id is not None:
         q = q.where(UnitLawStat.unit_id == scope_unit_id)
-    return [{"unit": u, "law": law, "answered": int(n), "accuracy": (c / n) if n else None}
-            for u, law, n, c in session.execute(q)]
+    return [
+        {"unit": u, "law": law, "answered": int(n), "accuracy": (c / n) if n else None}
+        for u, law, n, c in session.execute(q)
+    ]
 
 
 def law_accuracy(session: Session, campaign_id: int, scope_unit_id: int | None = None) -> list[dict]:
-    q = (select(UnitLawStat.law_slug, func.sum(UnitLawStat.answered), func.sum(UnitLawStat.credit))
-         .where(UnitLawStat.campaign_id == campaign_id).group_by(UnitLawStat.law_slug))
+    q = (
+        select(UnitLawStat.law_slug, func.sum(UnitLawStat.answered), func.sum(UnitLawStat.credit))
+        .where(UnitLawStat.campaign_id == campaign_id)
+        .group_by(UnitLawStat.law_slug)
+    )
     if scope_unit_id is not None:
         q = q.where(UnitLawStat.unit_id == scope_unit_id)
-    return [{"law": law, "answered": int(n), "accuracy": float(c) / n if n else None} for law, n, c in session.execute(q)]
+    return [
+        {"law": law, "answered": int(n), "accuracy": float(c) / n if n else None} for law, n, c in session.execute(q)
+    ]
 
 
 def item_sums(session: Session, campaign_id: int) -> list[ItemStat]:
     return list(session.execute(select(ItemStat).where(ItemStat.campaign_id == campaign_id)).scalars())
 
 
-def study_seconds_by_person(session: Session, start: date, end: date, *, unit_id: int | None = None,
-                            person_ids: list[int] | None = None) -> dict[int, int]:
-    q = (select(StudyTime.person_id, func.sum(StudyTime.seconds)).where(StudyTime.day >= start, StudyTime.day <= end)
-         .group_by(StudyTime.person_id))
+def study_seconds_by_person(
+    session: Session, start: date, end: date, *, unit_id: int | None = None, person_ids: list[int] | None = None
+) -> dict[int, int]:
+    q = (
+        select(StudyTime.person_id, func.sum(StudyTime.seconds))
+        .where(StudyTime.day >= start, StudyTime.day <= end)
+        .group_by(StudyTime.person_id)
+    )
     if unit_id is not None:
         q = q.join(Person, Person.id == StudyTime.person_id).where(Person.unit_id == unit_id)
     if person_ids is not None:
@@ -128,25 +217,55 @@ def study_seconds_by_person(session: Session, start: date, end: date, *, unit_id
     return {pid: int(s or 0) for pid, s in session.execute(q)}
 
 
-def study_by_unit(session: Session, start: date, end: date, target_seconds: int,
-                  scope_unit_id: int | None = None) -> list[dict]:
+def study_by_unit(
+    session: Session, start: date, end: date, target_seconds: int, scope_unit_id: int | None = None
+) -> list[dict]:
     """Per unit: learners, hours, and how many reached the annual target (one aggregate over a per-person subquery)."""
-    per_person = (select(StudyTime.person_id.label("pid"), func.sum(StudyTime.seconds).label("secs"))
-                  .where(StudyTime.day >= start, StudyTime.day <= end).group_by(StudyTime.person_id).subquery())
-    q = (select(Unit.id, Unit.name, func.count(Person.id), func.coalesce(func.sum(per_person.c.secs), 0),
-                func.sum(case((per_person.c.secs >= target_seconds, 1), else_=0)))
-         .join(Person, Person.unit_id == Unit.id).outerjoin(per_person, per_person.c.pid == Person.id)
-         .where(Person.active.is_(True), Person.role.in_(("officer", "leader")),
-                or_(Person.cert_status == "有效", Person.role == "leader"))
-         .group_by(Unit.id, Unit.name).order_by(Unit.id))
+    per_person = (
+        select(StudyTime.person_id.label("pid"), func.sum(StudyTime.seconds).label("secs"))
+        .where(StudyTime.day >= start, StudyTime.day <= end)
+        .group_by(StudyTime.person_id)
+        .subquery()
+    )
+    q = (
+        select(
+            Unit.id,
+            Unit.name,
+            func.count(Person.id),
+            func.coalesce(func.sum(per_person.c.secs), 0),
+            func.sum(case((per_person.c.secs >= target_seconds, 1), else_=0)),
+        )
+        .join(Person, Person.unit_id == Unit.id)
+        .outerjoin(per_person, per_person.c.pid == Person.id)
+        .where(
+            Person.active.is_(True),
+            Person.role.in_(("officer", "leader")),
+            or_(Person.cert_status == "有效", Person.role == "leader"),
+        )
+        .group_by(Unit.id, Unit.name)
+        .order_by(Unit.id)
+    )
     if scope_unit_id is not None:
         q = q.where(Unit.id == scope_unit_id)
-    return [{"unit_id": uid, "unit": name, "learners": int(n), "hours": round(int(secs or 0) / 3600, 1), "seconds": int(secs or 0),
-             "reached": int(r or 0)} for uid, name, n, secs, r in session.execute(q)]
+    return [
+        {
+            "unit_id": uid,
+            "unit": name,
+            "learners": int(n),
+            "hours": round(int(secs or 0) / 3600, 1),
+            "seconds": int(secs or 0),
+            "reached": int(r or 0),
+        }
+        for uid, name, n, secs, r in session.execute(q)
+    ]
 
 
 def assignment_counts(session: Session) -> dict[int, int]:
     """Active assignees per campaign (to open the dashboards on the largest one)."""
-    q = (select(Assignment.campaign_id, func.count()).join(Person, Person.id == Assignment.person_id)
-         .where(Person.active.is_(True)).group_by(Assignment.campaign_id))
+    q = (
+        select(Assignment.campaign_id, func.count())
+        .join(Person, Person.id == Assignment.person_id)
+        .where(Person.active.is_(True))
+        .group_by(Assignment.campaign_id)
+    )
     return {cid: int(n) for cid, n in session.execute(q)}

@@ -20,31 +20,45 @@ year = campaign.year
 with st.spinner("正在统计全年情况……"):
     year_rep = reports.year_report(app, actor, year)
 st.text_area(f"{year}年全年（全部培训任务与学时，可直接复制）", year_rep["paragraph"], height=160)
-st.caption("参考率 = 参考人数 ÷ 应参训人数；合格率 = 合格人数 ÷ 参考人数；只统计在册（未停用）人员。"
-           + reports.ROUNDING_RULE + "。")
+st.caption(
+    "参考率 = 参考人数 ÷ 应参训人数；合格率 = 合格人数 ÷ 参考人数；只统计在册（未停用）人员。"
+    + reports.ROUNDING_RULE
+    + "。"
+)
 st.subheader("导出")
-st.caption("工作簿含：汇总、按单位、人员明细、督办清单、试题分析、诚信提示；比率以数字保存（百分比格式）。"
-           "手机号已脱敏（管理员除外）。")
+st.caption(
+    "工作簿含：汇总、按单位、人员明细、督办清单、试题分析、诚信提示；比率以数字保存（百分比格式）。"
+    "手机号已脱敏（管理员除外）。"
+)
 if st.button("生成 Excel 工作簿", type="primary"):
     st.session_state["_workbook"] = (campaign.id, reports.campaign_workbook(app, actor, campaign.id))
 wb = st.session_state.get("_workbook")
 if wb and wb[0] == campaign.id:
-    st.download_button("下载工作簿（.xlsx）", wb[1], file_name=f"培训任务{campaign.id}_统计.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    st.download_button(
+        "下载工作簿（.xlsx）",
+        wb[1],
+        file_name=f"培训任务{campaign.id}_统计.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 st.subheader("合格证书")
 from training_app.services import certificates, roster  # noqa: E402
 
 units = roster.list_units(app, actor)
-unit = st.selectbox("范围", [None, *[u.id for u in units]],
-                    format_func=lambda i: "全部合格人员" if i is None else next(u.name for u in units if u.id == i))
+unit = st.selectbox(
+    "范围",
+    [None, *[u.id for u in units]],
+    format_func=lambda i: "全部合格人员" if i is None else next(u.name for u in units if u.id == i),
+)
 if st.button("生成合格证书 ZIP"):
     with st.spinner("正在生成证书……"):
         n, data = certificates.certificates_zip(app, actor, campaign.id, unit_id=unit)
     st.session_state["_cert_zip"] = (campaign.id, unit, n, data)
 z = st.session_state.get("_cert_zip")
 if z and z[0] == campaign.id and z[1] == unit:
-    st.download_button(f"下载 {z[2]} 份合格证书（ZIP）", z[3], file_name=f"合格证书_{campaign.id}.zip", mime="application/zip")
+    st.download_button(
+        f"下载 {z[2]} 份合格证书（ZIP）", z[3], file_name=f"合格证书_{campaign.id}.zip", mime="application/zip"
+    )
 with st.form("revoke"):
     st.markdown("**撤销证书**")
     serial = st.text_input("证书编号")

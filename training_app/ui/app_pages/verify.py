@@ -22,5 +22,7 @@ if ok or (params.get("serial") and params.get("code")):
     else:
         st.warning("证书真实，但已失效（已撤销，或成绩复核后不再合格）。")
     if info is not None:
-        st.markdown(f"**姓名**　{esc(info.name)}  \n**单位**　{esc(info.unit)}  \n**培训任务**　{esc(info.campaign)}  \n"
-                    f"**发证机关**　{esc(info.issuer)}  \n**发证日期**　{fmt_dt(info.issued_at)[:10]}")
+        st.markdown(
+            f"**姓名**　{esc(info.name)}  \n**单位**　{esc(info.unit)}  \n**培训任务**　{esc(info.campaign)}  \n"
+            f"**发证机关**　{esc(info.issuer)}  \n**发证日期**　{fmt_dt(info.issued_at)[:10]}"
+        )
