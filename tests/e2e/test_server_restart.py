@@ -73,7 +73,9 @@ def test_answers_and_deadline_survive_kill_9_of_the_server(site, new_page):
 
     assert shown_deadline(page) == deadline, "the deadline moved after the restart"
     expect_answered(page, 4)
-    assert current_slot(page) == 4
+    # the first unanswered question, or the one the officer was on (the reconnecting page re-sends its widget
+    # state, the answer sheet's selection among it)
+    assert current_slot(page) in (4, multi)
     for slot, texts in given.items():
         goto_slot(page, slot)
         assert sorted(chosen(page)) == sorted(texts), f"answer of question {slot} lost in the restart"
