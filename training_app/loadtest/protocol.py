@@ -298,7 +298,13 @@ class Session:
         which = delta.WhichOneof("type")
         if which == "new_element":
             etype, payload = _payload(delta.new_element)
-            self.nodes[path] = Node(path, etype, payload, self.run_id, delta.fragment_id)
+            old = self.nodes.get(path)
+            if old is not None and old.kind.startswith("block:"):
+                self._drop_under(path)
+            node = Node(path, etype, payload, self.run_id, delta.fragment_id)
+            self.nodes[path] = node
+            if old is not None and old.widget_id and old.widget_id != node.widget_id:
+                self._release(old.widget_id)
             if etype in WIDGET_TYPES and payload is not None and getattr(payload, "id", ""):
                 self._widget_seen(etype, payload)
             if etype == "exception":
@@ -319,14 +325,22 @@ class Session:
 
     def _forget(self, p: tuple[int, ...]) -> None:
         node = self.nodes.pop(p, None)
-        if node is not None and node.widget_id and not any(
-                o.widget_id == node.widget_id for o in self.nodes.values()):
-            self.values.pop(node.widget_id, None)
+        if node is not None and node.widget_id:
+            self._release(node.widget_id)
+
+    def _release(self, widget_id: str) -> None:
+        """A widget left the page: the frontend forgets its value (a browser never sends it again)."""
+        if not any(o.widget_id == widget_id for o in self.nodes.values()):
+            self.values.pop(widget_id, None)
 
     def _prune(self, run_id: str) -> None:
-        """After a full run: drop the elements it did not draw again (the frontend's stale-element cleanup)."""
+        """After a full run: drop the elements it did not draw again (the frontend's stale-element cleanup),
+        and the values of widgets no longer on the page."""
         for p in [p for p, n in self.nodes.items() if n.run_id != run_id]:
-            self._forget(p)
+            self.nodes.pop(p, None)
+        live = {n.widget_id for n in self.nodes.values() if n.widget_id}
+        for wid in [w for w in self.values if w not in live]:
+            del self.values[wid]
 
     def _widget_seen(self, etype: str, w) -> None:
         """Register a widget's value as the frontend does: its default when new, or what the script set."""
