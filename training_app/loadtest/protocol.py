@@ -21,13 +21,12 @@ Only the protocol lives here; what a person does with the pages is in :mod:`.sce
 from __future__ import annotations
 
 import asyncio
+import http.client
 import http.cookies
 import json
 import re
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,27 +108,32 @@ class CookieJar:
 
 
 def _http(method: str, url: str, jar: CookieJar, body: bytes | None = None, headers: dict | None = None,
-          timeout: float = 60) -> tuple[int, bytes]:
-    req = urllib.request.Request(url, data=body, method=method)
-    req.add_header("User-Agent", USER_AGENT)
-    req.add_header("Accept-Language", "zh-CN,zh;q=0.9")
+          timeout: float = 60, source_ip: str | None = None) -> tuple[int, bytes]:
+    u = urllib.parse.urlsplit(url)
+    conn_cls = http.client.HTTPSConnection if u.scheme == "https" else http.client.HTTPConnection
+    conn = conn_cls(u.hostname, u.port, timeout=timeout, source_address=(source_ip, 0) if source_ip else None)
+    h = {"User-Agent": USER_AGENT, "Accept-Language": "zh-CN,zh;q=0.9", "Host": u.netloc}
     if jar.cookies:
-        req.add_header("Cookie", jar.header())
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
+        h["Cookie"] = jar.header()
+    h.update(headers or {})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            jar.take(list(r.headers.items()))
-            return r.status, r.read()
-    except urllib.error.HTTPError as exc:
-        jar.take(list(exc.headers.items()) if exc.headers else [])
-        return exc.code, exc.read() if exc.fp else b""
+        conn.request(method, (u.path or "/") + (f"?{u.query}" if u.query else ""), body=body, headers=h)
+        r = conn.getresponse()
+        data = r.read()
+        jar.take(list(r.getheaders()))
+        return r.status, data
+    finally:
+        conn.close()
 
 
 async def http_request(method: str, url: str, jar: CookieJar, body: bytes | None = None,
-                       headers: dict | None = None, timeout: float = 60) -> tuple[int, bytes]:
+                       headers: dict | None = None, timeout: float = 60,
+                       source_ip: str | None = None) -> tuple[int, bytes]:
     """A plain HTTP request in a worker thread (a handful per session: the page, health, host-config, a cookie)."""
-    return await asyncio.to_thread(_http, method, url, jar, body, headers, timeout)
+    try:
+        return await asyncio.to_thread(_http, method, url, jar, body, headers, timeout, source_ip)
+    except (OSError, http.client.HTTPException) as exc:
+        raise ProtocolError(f"{method} {url}: {type(exc).__name__}: {exc}") from exc
 
 
 def _payload(element) -> tuple[str, Any]:
@@ -146,13 +150,14 @@ class Session:
     """
 
     def __init__(self, base_url: str, jar: CookieJar | None = None, *, path: str = "", timeout: float = 180.0,
-                 auto_rerun: bool = True, time_zone: str = "Asia/Shanghai") -> None:
+                 auto_rerun: bool = True, time_zone: str = "Asia/Shanghai", source_ip: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.jar = jar or CookieJar()
         self.path = path.strip("/")
         self.timeout = timeout
         self.auto_rerun = auto_rerun
         self.time_zone = time_zone
+        self.source_ip = source_ip  # a loopback address per simulated device (127.0.0.x), for a sticky proxy
         self.ws: websockets.ClientConnection | None = None
         self.nodes: dict[tuple[int, ...], Node] = {}
         self.values: dict[str, WidgetState] = {}  # widget id -> its current value, as the frontend holds it
@@ -183,11 +188,11 @@ class Session:
     async def connect(self) -> RunResult:
         t0 = time.perf_counter()
         page_url = f"{self.base_url}/{self.path}"
-        status, _ = await http_request("GET", page_url, self.jar)
+        status, _ = await http_request("GET", page_url, self.jar, source_ip=self.source_ip)
         if status != 200:
             raise ProtocolError(f"GET {page_url}: HTTP {status}")
-        await http_request("GET", f"{self.base_url}/_stcore/health", self.jar)
-        await http_request("GET", f"{self.base_url}/_stcore/host-config", self.jar)
+        await http_request("GET", f"{self.base_url}/_stcore/health", self.jar, source_ip=self.source_ip)
+        await http_request("GET", f"{self.base_url}/_stcore/host-config", self.jar, source_ip=self.source_ip)
         xsrf = self.jar.cookies.get("_streamlit_xsrf", "")
         parsed = urllib.parse.urlparse(self.base_url)
         ws_url = ("wss" if parsed.scheme == "https" else "ws") + f"://{parsed.netloc}{parsed.path}/_stcore/stream"
@@ -199,7 +204,8 @@ class Session:
             self.ws = await websockets.connect(ws_url, subprotocols=protocols, additional_headers=headers,
                                                origin=f"{parsed.scheme}://{parsed.netloc}", max_size=None,
                                                open_timeout=self.timeout, ping_interval=20, ping_timeout=None,
-                                               compression=None, user_agent_header=None)
+                                               compression=None, user_agent_header=None,
+                                               **({"local_addr": (self.source_ip, 0)} if self.source_ip else {}))
         except (OSError, websockets.WebSocketException, asyncio.TimeoutError) as exc:
             raise ProtocolError(f"websocket connect: {type(exc).__name__}: {exc}") from exc
         self._reader = asyncio.create_task(self._read_loop())

@@ -68,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-auto-rerun", action="store_true", help="do not rerun run_every fragments")
     p.add_argument("--sheet-share", type=float, default=0.1, help="share of moves made with the answer sheet")
     p.add_argument("--timeout-s", type=float, default=180.0, help="an interaction slower than this is an error")
+    p.add_argument("--spread-sources", action="store_true",
+                   help="connect each user from its own loopback address 127.0.x.y (for a proxy that is sticky "
+                        "by client address; the url must be on 127.0.0.1)")
+    p.add_argument("--floor-url", help="drive this already running floor page instead of starting one")
+    p.add_argument("--floor-database-url", help="the floor page's SQLite file, with --floor-url")
+    p.add_argument("--floor-pid", type=int, action="append", default=[], help="floor server process(es)")
     p.add_argument("--seed", type=int, default=12)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--out", help="also write the JSON result to this file")
@@ -144,13 +150,14 @@ async def run_users(url: str, users: list[tuple[str, str]], coords: list[tuple[s
         await asyncio.sleep(ramp_s * i / max(1, len(users)))
         rng = random.Random(seed * 100_003 + i)
         if floor:
-            await scenario.floor_user(url, users[i][0], cfg, rec, logs[i], rng)
+            await scenario.floor_user(url, users[i][0], cfg, rec, logs[i], rng, index=i)
         else:
-            await scenario.officer(url, users[i][0], users[i][1], cfg, rec, logs[i], rng)
+            await scenario.officer(url, users[i][0], users[i][1], cfg, rec, logs[i], rng, index=i)
 
     async def coordinator(j: int) -> None:
         await asyncio.sleep(min(5.0, ramp_s) * j / max(1, len(coords)))
-        await scenario.coordinator(url, coords[j][0], coords[j][1], cfg, rec, random.Random(seed + 7 * j), done)
+        await scenario.coordinator(url, coords[j][0], coords[j][1], cfg, rec, random.Random(seed + 7 * j), done,
+                                   index=j)
 
     officer_tasks = [asyncio.create_task(one(i)) for i in range(len(users))]
     coord_tasks = [] if floor else [asyncio.create_task(coordinator(j)) for j in range(len(coords))]
@@ -307,12 +314,13 @@ def _mb(x):
     return "—" if x is None else f"{x:.0f} MB"
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def execute(args) -> dict:
+    """One load run (and the floor run after it): the report as a dict."""
     creds = read_credentials(args.credentials)
     users, coords = pick_users(creds, args.officers, args.coordinators, args.database_url)
     cfg = Settings(think=args.think_s, dashboard_every=args.dashboard_every_s, reload=not args.no_reload,
-                   sheet_share=args.sheet_share, timeout=args.timeout_s, auto_rerun=not args.no_auto_rerun)
+                   sheet_share=args.sheet_share, timeout=args.timeout_s, auto_rerun=not args.no_auto_rerun,
+                   spread_sources=args.spread_sources)
     pids = args.server_pid or [p for p in [pid_listening_on(port_of(args.url))] if p]
 
     def run(url, who, pids, floor=False):
@@ -327,18 +335,28 @@ def main(argv: list[str] | None = None) -> int:
     else:
         ours["lost"] = {"checked": 0, "lost": 0, "samples": [], "skipped": "no --database-url: not checked"}
     floor = None
-    if args.floor:
+    fusers = [(f"floor{i:04d}", "") for i in range(len(users))]
+    if args.floor_url:
+        fpids = args.floor_pid or [p for p in [pid_listening_on(port_of(args.floor_url))] if p]
+        floor = run(args.floor_url, fusers, fpids, floor=True)
+        floor["url"] = args.floor_url
+        floor["lost"] = (lostcheck.check_floor(args.floor_database_url, floor["logs"]) if args.floor_database_url
+                         else {"checked": 0, "lost": 0, "samples": [], "skipped": "no --floor-database-url"})
+    elif args.floor:
         with tempfile.TemporaryDirectory(prefix="floor-") as d:
             server = FloorServer(Path(d)).start()
             try:
-                fusers = [(f"floor{i:04d}", "") for i in range(len(users))]
                 floor = run(server.url, fusers, [server.proc.pid], floor=True)
-                floor["url"] = server.url
             finally:
                 server.stop()
             floor["lost"] = lostcheck.check_floor(f"sqlite:///{server.db}", floor["logs"])
             floor["url"] = server.url
-    report = build_report(args, ours, floor)
+    return build_report(args, ours, floor)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    report = execute(args)
     if args.out:
         Path(args.out).write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     if args.json:

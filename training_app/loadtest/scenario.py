@@ -40,6 +40,14 @@ class Settings:
     change_share: float = 0.05  # of the answers, this share go back and change an earlier answer
     timeout: float = 180.0
     auto_rerun: bool = True
+    spread_sources: bool = False  # each user connects from its own 127.0.0.x (a sticky proxy sees many clients)
+
+
+def source_ip(cfg: Settings, rng_or_index) -> str | None:
+    if not cfg.spread_sources:
+        return None
+    i = rng_or_index if isinstance(rng_or_index, int) else rng_or_index.randrange(1 << 30)
+    return f"127.0.{(i // 250) % 250 + 1}.{i % 250 + 2}"
 
 
 @dataclass
@@ -280,7 +288,7 @@ async def adopt_cookie(s: Session, rec: Recorder) -> None:
         if m:
             status, _ = await http_request("POST", f"{s.base_url}/_app/session", s.jar,
                                            json.dumps({"code": m.group(1)}).encode(),
-                                           {"Content-Type": "application/json"})
+                                           {"Content-Type": "application/json"}, source_ip=s.source_ip)
             if status != 200:
                 rec.error("login", f"cookie hand-off: HTTP {status}")
             return
@@ -304,11 +312,12 @@ async def login(s: Session, rec: Recorder, account: str, password: str, rng: ran
 
 
 async def officer(base_url: str, account: str, password: str, cfg: Settings, rec: Recorder, log: ExamLog,
-                  rng: random.Random) -> None:
+                  rng: random.Random, index: int = 0) -> None:
     jar = CookieJar()
     s: Session | None = None
     try:
-        s, first = await Session.open(base_url, jar, timeout=cfg.timeout, auto_rerun=cfg.auto_rerun)
+        s, first = await Session.open(base_url, jar, timeout=cfg.timeout, auto_rerun=cfg.auto_rerun,
+                                      source_ip=source_ip(cfg, index))
         rec.ok("open", first.seconds)
         await login(s, rec, account, password, rng, cfg)
         await think(cfg, rng, (1.0, 4.0))
@@ -353,6 +362,12 @@ async def officer(base_url: str, account: str, password: str, cfg: Settings, rec
         pass
     except UserFailed as exc:
         log.gave_up = str(exc)
+    except ProtocolError as exc:
+        rec.error("open" if s is None else "login", f"{exc}")
+        log.gave_up = str(exc)
+    except Exception as exc:  # noqa: BLE001 - a client bug must not end the other users' runs
+        rec.error("client", f"{type(exc).__name__}: {exc}")
+        log.gave_up = f"client error {type(exc).__name__}"
     finally:
         if s is not None:
             await s.close()
@@ -366,7 +381,8 @@ async def reload(s: Session, rec: Recorder, log: ExamLog, account: str, password
     attempt_before = attempt_key(s)
     await s.close()
     t0 = time.perf_counter()
-    s2 = Session(s.base_url, s.jar, path="exam", timeout=cfg.timeout, auto_rerun=cfg.auto_rerun)
+    s2 = Session(s.base_url, s.jar, path="exam", timeout=cfg.timeout, auto_rerun=cfg.auto_rerun,
+                 source_ip=s.source_ip)
     try:
         first = await s2.connect()
     except ProtocolError as exc:
@@ -410,10 +426,11 @@ async def reload(s: Session, rec: Recorder, log: ExamLog, account: str, password
 # --- a coordinator ----------------------------------------------------------------------------------------------
 
 async def coordinator(base_url: str, account: str, password: str, cfg: Settings, rec: Recorder,
-                      rng: random.Random, done: asyncio.Event) -> None:
+                      rng: random.Random, done: asyncio.Event, index: int = 0) -> None:
     s: Session | None = None
     try:
-        s, first = await Session.open(base_url, CookieJar(), timeout=cfg.timeout, auto_rerun=cfg.auto_rerun)
+        s, first = await Session.open(base_url, CookieJar(), timeout=cfg.timeout, auto_rerun=cfg.auto_rerun,
+                                      source_ip=source_ip(cfg, 60_000 + index))
         rec.ok("open", first.seconds)
         await login(s, rec, account, password, rng, cfg)
         if s.page("完成情况") is None:
@@ -430,6 +447,10 @@ async def coordinator(base_url: str, account: str, password: str, cfg: Settings,
         pass
     except UserFailed:
         pass
+    except ProtocolError as exc:
+        rec.error("open" if s is None else "dashboard", f"{exc}")
+    except Exception as exc:  # noqa: BLE001
+        rec.error("client", f"{type(exc).__name__}: {exc}")
     finally:
         if s is not None:
             await s.close()
@@ -438,11 +459,11 @@ async def coordinator(base_url: str, account: str, password: str, cfg: Settings,
 # --- the floor: the bare page with the same widgets -------------------------------------------------------------
 
 async def floor_user(base_url: str, name: str, cfg: Settings, rec: Recorder, log: ExamLog,
-                     rng: random.Random) -> None:
+                     rng: random.Random, index: int = 0) -> None:
     s: Session | None = None
     try:
-        await asyncio.sleep(0)
-        s, first = await Session.open(base_url, CookieJar(), timeout=cfg.timeout, auto_rerun=cfg.auto_rerun)
+        s, first = await Session.open(base_url, CookieJar(), timeout=cfg.timeout, auto_rerun=cfg.auto_rerun,
+                                      source_ip=source_ip(cfg, index))
         if first.errors or not on_exam(s):
             rec.error("start", "; ".join(first.errors) or "the floor page shows no question")
             return
@@ -462,6 +483,12 @@ async def floor_user(base_url: str, name: str, cfg: Settings, rec: Recorder, log
         pass
     except UserFailed as exc:
         log.gave_up = str(exc)
+    except ProtocolError as exc:
+        rec.error("start" if s is None else "answer", f"{exc}")
+        log.gave_up = str(exc)
+    except Exception as exc:  # noqa: BLE001
+        rec.error("client", f"{type(exc).__name__}: {exc}")
+        log.gave_up = f"client error {type(exc).__name__}"
     finally:
         if s is not None:
             await s.close()
