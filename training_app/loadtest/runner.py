@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="server process(es) to sample; default: the one listening on --url's port")
     p.add_argument("--floor", action="store_true", help="also run the same sessions on benchmarks/floor_page.py")
     p.add_argument("--no-reload", action="store_true", help="skip the mid-exam reload")
+    p.add_argument("--reload-after", type=parse_span, help="reload after A-B answers (default 20-60 %% of the paper)")
     p.add_argument("--no-auto-rerun", action="store_true", help="do not rerun run_every fragments")
     p.add_argument("--sheet-share", type=float, default=0.1, help="share of moves made with the answer sheet")
     p.add_argument("--timeout-s", type=float, default=180.0, help="an interaction slower than this is an error")
@@ -320,7 +321,8 @@ def execute(args) -> dict:
     users, coords = pick_users(creds, args.officers, args.coordinators, args.database_url)
     cfg = Settings(think=args.think_s, dashboard_every=args.dashboard_every_s, reload=not args.no_reload,
                    sheet_share=args.sheet_share, timeout=args.timeout_s, auto_rerun=not args.no_auto_rerun,
-                   spread_sources=args.spread_sources)
+                   spread_sources=args.spread_sources,
+                   reload_after=tuple(int(x) for x in args.reload_after) if args.reload_after else None)
     pids = args.server_pid or [p for p in [pid_listening_on(port_of(args.url))] if p]
 
     def run(url, who, pids, floor=False):

@@ -36,6 +36,7 @@ class Settings:
     dashboard_every: tuple[float, float] = (10.0, 30.0)
     end_at: float | None = None  # time.monotonic() after which nobody acts any more
     reload: bool = True
+    reload_after: tuple[int, int] | None = None  # reload after this many answers (default: 20-60 % of the paper)
     sheet_share: float = 0.1  # of the moves between questions, this share go through the answer sheet
     change_share: float = 0.05  # of the answers, this share go back and change an earlier answer
     timeout: float = 180.0
@@ -231,6 +232,9 @@ async def move(s: Session, rec: Recorder, log: ExamLog, rng: random.Random, tota
     unanswered = [i for i in range(1, total + 1) if i not in log.answers]
     if not unanswered:
         return False
+    if not on_exam(s):
+        rec.error("next", "not on the exam page any more: " + "; ".join((s.errors_on_page() or s.texts())[:3]))
+        raise UserFailed("left the exam")
     slot = current_slot(s) or 0
     sheet = sheet_buttons(s)
     nxt = s.button("下一题 →", "下一题")
@@ -346,7 +350,8 @@ async def officer(base_url: str, account: str, password: str, cfg: Settings, rec
         key = attempt_key(s)
         if key is not None:
             log.attempt_ids.add(key)
-        reload_after = rng.randint(max(2, total // 5), max(3, total * 3 // 5)) if cfg.reload else None
+        lo, hi = cfg.reload_after or (max(2, total // 5), max(3, total * 3 // 5))
+        reload_after = rng.randint(lo, hi) if cfg.reload else None
         answered_here = 0
         while True:
             await think(cfg, rng)
