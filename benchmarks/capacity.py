@@ -217,6 +217,7 @@ class Setup:
         self.kind = kind
         self.processes = 2 if kind == "pg2" else 1
         self.dir = workdir
+        os.chmod(workdir, 0o755)  # the postgres user must reach its cluster inside
         self.template = workdir / "template"
         self.template.mkdir(parents=True, exist_ok=True)
         self.pg: Postgres | None = None
