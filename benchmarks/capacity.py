@@ -342,6 +342,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", help="write every point's full report here (JSON)")
     args = ap.parse_args(argv)
 
+    def _terminate(signum, frame):  # end the run cleanly (servers, proxies and PostgreSQL are stopped)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
     points, reports = [], []
     with tempfile.TemporaryDirectory(prefix=f"capacity-{args.setup}-") as tmp:
         setup = Setup(args.setup, Path(tmp))
@@ -358,6 +362,9 @@ def main(argv: list[str] | None = None) -> int:
                 points.append({
                     "officers": n, "elapsed_s": round(time.time() - t0),
                     "p95": {k: v["p95_s"] for k, v in ours.items()},
+                    "steady_p95": {k: v["steady_p95_s"] for k, v in ours.items()},
+                    "steady_count": {k: v["steady_count"] for k, v in ours.items()},
+                    "floor_steady_p95": {k: v["steady_p95_s"] for k, v in floor.items()},
                     "p50": {k: v["p50_s"] for k, v in ours.items()},
                     "floor_p95": {k: v["p95_s"] for k, v in floor.items()},
                     "errors": report["errors"], "lost": report["lost"],
@@ -379,15 +386,21 @@ def main(argv: list[str] | None = None) -> int:
     result = {"setup": args.setup, "machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname())},
               "think_s": args.think_s, "duration_s": args.duration_s, "ramp_s": args.ramp_s, "points": points,
               "answer_p95_crosses_1s_at": crossing(points),
-              "floor_answer_p95_crosses_1s_at": crossing([{**p, "p95": p["floor_p95"]} for p in points])}
+              "floor_answer_p95_crosses_1s_at": crossing([{**p, "p95": p["floor_p95"]} for p in points]),
+              "steady_answer_p95_crosses_1s_at": crossing([{**p, "p95": p["steady_p95"]} for p in points]),
+              "floor_steady_answer_p95_crosses_1s_at": crossing([{**p, "p95": p["floor_steady_p95"]}
+                                                                 for p in points])}
     print(json.dumps({k: v for k, v in result.items() if k != "points"}, ensure_ascii=False))
-    print(f"{'officers':>9}{'answer p95':>12}{'floor p95':>11}{'ratio':>8}{'login p95':>11}{'errors':>8}{'lost':>6}"
-          f"{'CPU %':>12}")
+    print(f"{'officers':>9}{'answer p95':>12}{'floor p95':>11}{'ratio':>8}{'steady':>9}{'floor':>8}{'ratio':>8}"
+          f"{'login p95':>11}{'errors':>8}{'lost':>6}{'CPU %':>12}{'load':>6}")
     for p in points:
         a, f = p["p95"].get("answer"), p["floor_p95"].get("answer")
+        sa, sf = p["steady_p95"].get("answer"), p["floor_steady_p95"].get("answer")
         print(f"{p['officers']:>9}{_s(a):>12}{_s(f):>11}{(f'{a / f:.2f}×' if a and f else '—'):>8}"
+              f"{_s(sa):>9}{_s(sf):>8}{(f'{sa / sf:.2f}×' if sa and sf else '—'):>8}"
               f"{_s(p['p95'].get('login')):>11}{p['errors']:>8}{p['lost']:>6}"
-              f"{'/'.join(f'{c:.0f}' for c in p['server_cpu_pct']):>12}")
+              f"{'/'.join(f'{c:.0f}' for c in p['server_cpu_pct']):>12}"
+              f"{(p['load1_mean'] or 0):>6.1f}")
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps({**result, "reports": reports}, ensure_ascii=False, indent=1,

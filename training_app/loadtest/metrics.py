@@ -32,12 +32,19 @@ class Recorder:
     """Latencies (seconds, click to script_finished) and errors per interaction name."""
 
     times: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    stamps: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))  # when each finished
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     samples: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     notes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     def ok(self, name: str, seconds: float) -> None:
         self.times[name].append(seconds)
+        self.stamps[name].append(time.monotonic())
+
+    def steady_from(self) -> float | None:
+        """When the last user's start finished: after it, nobody logs in or starts any more (steady state)."""
+        starts = self.stamps.get("start")
+        return max(starts) if starts else None
 
     def error(self, name: str, message: str) -> None:
         self.errors[name] += 1
@@ -52,6 +59,7 @@ class Recorder:
 
     def summary(self) -> dict[str, dict]:
         out = {}
+        t0 = self.steady_from()
         names = list(INTERACTIONS) + sorted(set(self.times) | set(self.errors) - set(INTERACTIONS))
         for name in names:
             xs = self.times.get(name, [])
@@ -60,6 +68,9 @@ class Recorder:
             out[name] = {"count": len(xs), "errors": self.errors.get(name, 0),
                          "p50_s": percentile(xs, 50), "p95_s": percentile(xs, 95), "p99_s": percentile(xs, 99),
                          "max_s": max(xs) if xs else None, "error_samples": list(self.samples.get(name, []))}
+            steady = [x for x, t in zip(xs, self.stamps.get(name, [])) if t0 is not None and t > t0]
+            out[name].update({"steady_count": len(steady), "steady_p50_s": percentile(steady, 50),
+                              "steady_p95_s": percentile(steady, 95)})
         return out
 
 

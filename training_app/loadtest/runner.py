@@ -249,7 +249,11 @@ def build_report(args, ours: dict, floor: dict | None) -> dict:
             continue
         f = floor_sum.get(name) if name in COMPARED else None
         ratio = (o["p95_s"] / f["p95_s"]) if (f and o["p95_s"] and f["p95_s"]) else None
+        steady = f.get("steady_p95_s") if f else None
         rows.append({"name": name, "count": o["count"], "ours_p50_s": o["p50_s"], "ours_p95_s": o["p95_s"],
+                     "ours_steady_p95_s": o["steady_p95_s"], "steady_count": o["steady_count"],
+                     "floor_steady_p95_s": steady,
+                     "steady_ratio": (o["steady_p95_s"] / steady) if (steady and o["steady_p95_s"]) else None,
                      "ours_p99_s": o["p99_s"], "floor_p95_s": f["p95_s"] if f else None,
                      "floor_count": f["count"] if f else None, "ratio": ratio, "errors": o["errors"],
                      "floor_errors": f["errors"] if f else None,
@@ -274,13 +278,16 @@ def print_table(report: dict) -> None:
     print(f"\n{report['officers']} officers, {report['coordinators']} coordinators on {report['url']}, think "
           f"{report['think_s'][0]:g}-{report['think_s'][1]:g} s, ramp {report['ramp_s']:g} s, "
           f"ran {report['elapsed_s']:.0f} s")
-    head = f"{'interaction':<14}{'count':>7}{'p50':>10}{'p95':>10}{'p99':>10}{'floor p95':>11}{'ratio':>8}{'errors':>8}"
+    head = (f"{'interaction':<14}{'count':>7}{'p50':>10}{'p95':>10}{'p99':>10}{'floor p95':>11}{'ratio':>8}"
+            f"{'errors':>8}{'steady p95':>12}{'floor':>9}")
     print(head)
     print("-" * len(head))
     for r in report["rows"]:
         print(f"{r['name']:<14}{r['count']:>7}{_fmt(r['ours_p50_s']):>10}{_fmt(r['ours_p95_s']):>10}"
               f"{_fmt(r['ours_p99_s']):>10}{_fmt(r['floor_p95_s']):>11}"
-              f"{('%.2f×' % r['ratio']) if r['ratio'] else '—':>8}{r['errors']:>8}")
+              f"{('%.2f×' % r['ratio']) if r['ratio'] else '—':>8}{r['errors']:>8}"
+              f"{_fmt(r['ours_steady_p95_s']):>12}{_fmt(r['floor_steady_p95_s']):>9}")
+    print("(steady: after the last officer's start finished, when nobody logs in or starts any more)")
     lc = report["lost_check"]
     print(f"\nlost answers: {report['lost']} of {lc['checked']} acknowledged"
           + ("" if lc.get("checked") or not lc.get("skipped") else f" ({lc['skipped']})"))
