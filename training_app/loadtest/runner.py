@@ -142,6 +142,7 @@ async def run_users(url: str, users: list[tuple[str, str]], coords: list[tuple[s
     rec = Recorder()
     logs = [ExamLog(user=u) for u, _ in users]
     sampler = ProcessSampler(pids).start()
+    own = ProcessSampler([os.getpid()]).start()  # the load generator itself (it shares the machine)
     done = asyncio.Event()
     t0 = time.monotonic()
     wall0 = time.time()
@@ -168,8 +169,10 @@ async def run_users(url: str, users: list[tuple[str, str]], coords: list[tuple[s
         done.set()
         await asyncio.gather(*coord_tasks, return_exceptions=True)
         await sampler.stop()
+        await own.stop()
     elapsed = time.monotonic() - t0
     return {"rec": rec, "logs": logs, "elapsed_s": elapsed, "started_at": wall0, "server": sampler.summary(),
+            "client": own.summary()["processes"].get(str(os.getpid()), {}),
             "load_before": load0[0]}
 
 
@@ -265,6 +268,7 @@ def build_report(args, ours: dict, floor: dict | None) -> dict:
         "errors": ours["rec"].total_errors(), "lost": ours["lost"]["lost"], "lost_check": ours["lost"],
         "users": summarize_users(ours["logs"]), "notes": dict(ours["rec"].notes), "server": ours["server"],
         "machine": {"cpus": os.cpu_count(), "load1_before": ours["load_before"]},
+        "load_generator": ours.get("client", {}),
         "rows": rows, "interactions": ours_sum,
     }
     if floor:
@@ -302,6 +306,9 @@ def print_table(report: dict) -> None:
     for pid, p in report["server"]["processes"].items():
         print(f"server pid {pid}: CPU mean {_pct(p['cpu_mean_pct'])}, p95 {_pct(p['cpu_p95_pct'])}, "
               f"RSS {_mb(p['rss_start_mb'])} → max {_mb(p['rss_max_mb'])}")
+    lg = report.get("load_generator") or {}
+    if lg.get("cpu_mean_pct") is not None:
+        print(f"load generator (this process): CPU mean {_pct(lg['cpu_mean_pct'])}, RSS max {_mb(lg['rss_max_mb'])}")
     sv = report["server"]
     if sv.get("machine_load1_mean") is not None:
         print(f"machine: {sv['cpus']} CPUs, load average (1 min) mean {sv['machine_load1_mean']:.1f}, "
