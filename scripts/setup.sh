@@ -52,6 +52,7 @@ if [ "$SYSTEM_PACKAGES" = 1 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
   fc-list 2>/dev/null | grep -qi "noto.*cjk" || need+=(fonts-noto-cjk)
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+  [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)  # benchmarks/capacity.py (2 replicas)
   if [ ${#need[@]} -gt 0 ]; then
     echo "installing system packages for the tests: ${need[*]}"
     apt_install "${need[@]}"

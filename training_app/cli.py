@@ -435,10 +435,19 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--json", action="store_true")
     be.add_argument("--database-url")
     be.set_defaults(func=cmd_bench)
+
+    sub.add_parser("loadtest", add_help=False,
+                   help="simulated officers on a running server through Streamlit's websocket protocol "
+                        "(`training-app loadtest --help`)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] == "loadtest":  # its own options (training_app/loadtest/runner.py); no settings needed
+        from .loadtest.runner import main as loadtest_main
+
+        return loadtest_main(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,

@@ -1,0 +1,3 @@
+"""The load tests reuse the browser tests' seeded databases and servers (tests/e2e/conftest.py, support.py)."""
+
+from tests.e2e.conftest import _server_logs_on_failure, pg_site, pg_template, pytest_runtest_makereport, sqlite_site, sqlite_template  # noqa: F401
