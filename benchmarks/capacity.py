@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from training_app.loadtest.metrics import percentile, pid_listening_on  # noqa: E402
+from training_app.loadtest.metrics import pid_listening_on  # noqa: E402
 from training_app.loadtest.runner import build_parser as loadtest_parser  # noqa: E402
 from training_app.loadtest.runner import execute, print_table  # noqa: E402
 
@@ -183,7 +183,7 @@ class Postgres:
         cmd = ["runuser", "-u", "postgres", "--", *args] if self.as_root else list(args)
         return subprocess.run(cmd, check=check, capture_output=True, text=True)
 
-    def start(self) -> "Postgres":
+    def start(self) -> Postgres:
         self.root.mkdir(parents=True, exist_ok=True)
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")

@@ -436,9 +436,12 @@ def build_parser() -> argparse.ArgumentParser:
     be.add_argument("--database-url")
     be.set_defaults(func=cmd_bench)
 
-    sub.add_parser("loadtest", add_help=False,
-                   help="simulated officers on a running server through Streamlit's websocket protocol "
-                        "(`training-app loadtest --help`)")
+    sub.add_parser(
+        "loadtest",
+        add_help=False,
+        help="simulated officers on a running server through Streamlit's websocket protocol "
+        "(`training-app loadtest --help`)",
+    )
     return p
 
 

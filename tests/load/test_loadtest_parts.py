@@ -21,8 +21,12 @@ def test_percentile_interpolates_between_ranks():
 
 def test_cookie_jar_keeps_and_clears_cookies():
     jar = CookieJar()
-    jar.take([("set-cookie", "_streamlit_xsrf=2|ab|cd|17; Path=/; SameSite=Lax"),
-              ("set-cookie", "fz_session=tok; HttpOnly; Path=/; SameSite=strict; Max-Age=604800")])
+    jar.take(
+        [
+            ("set-cookie", "_streamlit_xsrf=2|ab|cd|17; Path=/; SameSite=Lax"),
+            ("set-cookie", "fz_session=tok; HttpOnly; Path=/; SameSite=strict; Max-Age=604800"),
+        ]
+    )
     assert jar.cookies == {"_streamlit_xsrf": "2|ab|cd|17", "fz_session": "tok"}
     jar.take([("set-cookie", 'fz_session=""; Max-Age=0; Path=/')])
     assert "fz_session" not in jar.cookies

@@ -141,9 +141,14 @@ def test_only_ui_imports_streamlit():
     """The load generator (training_app/loadtest) speaks Streamlit's wire protocol: it may import the protocol's
     protobuf messages (streamlit.proto) and nothing else of Streamlit."""
     files = [p for p in _files() if not _within(_module_name(p), "training_app.ui")]
-    found = [(imp, why) for imp, why in _check(files, streamlit_violations)
-             if not (str(imp.path).replace("\\", "/").startswith("training_app/loadtest/")
-                     and all(_within(m, "streamlit.proto") for m in imp.modules[:1]))]
+    found = [
+        (imp, why)
+        for imp, why in _check(files, streamlit_violations)
+        if not (
+            str(imp.path).replace("\\", "/").startswith("training_app/loadtest/")
+            and all(_within(m, "streamlit.proto") for m in imp.modules[:1])
+        )
+    ]
     assert not found, "Streamlit imported outside training_app/ui:\n" + _report(found)
 
 

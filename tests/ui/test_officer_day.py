@@ -191,3 +191,19 @@ def test_a_jump_from_the_answer_sheet_moves_to_the_question(ui_env):
     assert "第 12 题" in texts(at) and at.button_group[0].value == 12
     next(b for b in at.button if b.label == "下一题 →").click().run()
     assert "第 13 题" in texts(at) and at.button_group[0].value == 13
+
+
+def test_ticking_three_options_of_a_multiple_choice_question_stores_all_three(ui_env):
+    app, o, cid = ui_env["app"], ui_env["officers"][2], ui_env["campaign"]
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    view = exams.attempt_view(app, o, aid)
+    multi = next(q for q in view.questions if q.type == "multiple")
+    at = run_page(ui_env, o, "exam", attempt_id=aid)
+    at.button_group[0].set_value(multi.slot).run()
+    assert f"第 {multi.slot} 题" in texts(at)
+    for i in (0, 2, 3):
+        boxes = list(at.checkbox)  # the options (the flag is a toggle)
+        boxes[i].check().run()
+        assert not at.exception
+    chosen = exams.attempt_view(app, o, aid).questions[multi.slot - 1].chosen
+    assert chosen == [0, 2, 3]

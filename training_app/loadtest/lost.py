@@ -37,9 +37,15 @@ def check_app(database_url: str, logs: list[ExamLog]) -> dict:
             for log in logs:
                 if not log.answers:
                     continue
-                rows = list(c.execute(text(
-                    "SELECT t.id, t.paper, t.state FROM attempt t JOIN person p ON p.id = t.person_id "
-                    "WHERE p.account = :a ORDER BY t.id DESC"), {"a": log.user}).mappings())
+                rows = list(
+                    c.execute(
+                        text(
+                            "SELECT t.id, t.paper, t.state FROM attempt t JOIN person p ON p.id = t.person_id "
+                            "WHERE p.account = :a ORDER BY t.id DESC"
+                        ),
+                        {"a": log.user},
+                    ).mappings()
+                )
                 by_id = {r["id"]: r for r in rows}
                 if log.attempt_ids:
                     if len(log.attempt_ids) > 1:
@@ -53,16 +59,22 @@ def check_app(database_url: str, logs: list[ExamLog]) -> dict:
                     samples.append(f"{log.user}: no attempt in the database")
                     continue
                 paper = {s["slot"]: s for s in json.loads(attempt["paper"])}
-                stored = {r["slot"]: r["response"] for r in c.execute(text(
-                    "SELECT slot, response FROM answer WHERE attempt_id = :t"), {"t": attempt["id"]}).mappings()}
+                stored = {
+                    r["slot"]: r["response"]
+                    for r in c.execute(
+                        text("SELECT slot, response FROM answer WHERE attempt_id = :t"), {"t": attempt["id"]}
+                    ).mappings()
+                }
                 for slot, (kind, shown) in sorted(log.answers.items()):
                     checked += 1
                     want = _canonical(paper[slot], kind, shown)
                     if stored.get(slot) != want:
                         lost += 1
                         if len(samples) < 10:
-                            samples.append(f"{log.user} attempt {attempt['id']} question {slot}: acknowledged "
-                                           f"{want!r}, stored {stored.get(slot)!r}")
+                            samples.append(
+                                f"{log.user} attempt {attempt['id']} question {slot}: acknowledged "
+                                f"{want!r}, stored {stored.get(slot)!r}"
+                            )
                 if log.submitted and attempt["state"] != "finished":
                     samples.append(f"{log.user}: submitted but attempt {attempt['id']} is {attempt['state']}")
                     lost += 1
@@ -85,16 +97,22 @@ def check_floor(database_url: str, logs: list[ExamLog]) -> dict:
                         samples.append(f"{log.user}: no attempt id seen")
                     continue
                 aid = max(log.attempt_ids)
-                stored = {r["slot"]: r["response"] for r in c.execute(text(
-                    "SELECT slot, response FROM floor_answer WHERE attempt_id = :t"), {"t": aid}).mappings()}
+                stored = {
+                    r["slot"]: r["response"]
+                    for r in c.execute(
+                        text("SELECT slot, response FROM floor_answer WHERE attempt_id = :t"), {"t": aid}
+                    ).mappings()
+                }
                 for slot, (_kind, shown) in log.answers.items():
                     checked += 1
                     want = "".join(LETTERS[i] for i in sorted(shown)) or None
                     if stored.get(slot) != want:
                         lost += 1
                         if len(samples) < 10:
-                            samples.append(f"{log.user} floor attempt {aid} question {slot}: acknowledged {want!r}, "
-                                           f"stored {stored.get(slot)!r}")
+                            samples.append(
+                                f"{log.user} floor attempt {aid} question {slot}: acknowledged {want!r}, "
+                                f"stored {stored.get(slot)!r}"
+                            )
     finally:
         engine.dispose()
     return {"checked": checked, "lost": lost, "samples": samples}

@@ -65,16 +65,28 @@ class Recorder:
             xs = self.times.get(name, [])
             if not xs and not self.errors.get(name):
                 continue
-            out[name] = {"count": len(xs), "errors": self.errors.get(name, 0),
-                         "p50_s": percentile(xs, 50), "p95_s": percentile(xs, 95), "p99_s": percentile(xs, 99),
-                         "max_s": max(xs) if xs else None, "error_samples": list(self.samples.get(name, []))}
+            out[name] = {
+                "count": len(xs),
+                "errors": self.errors.get(name, 0),
+                "p50_s": percentile(xs, 50),
+                "p95_s": percentile(xs, 95),
+                "p99_s": percentile(xs, 99),
+                "max_s": max(xs) if xs else None,
+                "error_samples": list(self.samples.get(name, [])),
+            }
             steady = [x for x, t in zip(xs, self.stamps.get(name, [])) if t0 is not None and t > t0]
-            out[name].update({"steady_count": len(steady), "steady_p50_s": percentile(steady, 50),
-                              "steady_p95_s": percentile(steady, 95)})
+            out[name].update(
+                {
+                    "steady_count": len(steady),
+                    "steady_p50_s": percentile(steady, 50),
+                    "steady_p95_s": percentile(steady, 95),
+                }
+            )
         return out
 
 
 # --- the server processes ----------------------------------------------------------------------------------
+
 
 def pid_listening_on(port: int) -> int | None:
     """The pid of the process with a listening TCP socket on ``port`` (via /proc/net/tcp{,6} and /proc/*/fd)."""
@@ -166,7 +178,7 @@ class ProcessSampler:
                 if r is not None:
                     self.rss[p].append(r)
 
-    def start(self) -> "ProcessSampler":
+    def start(self) -> ProcessSampler:
         if self.pids:
             self._task = asyncio.get_running_loop().create_task(self._run())
         return self
@@ -186,9 +198,17 @@ class ProcessSampler:
             total = None
             if p in self._first and p in self._last and self._last[p][0] > self._first[p][0]:
                 total = 100.0 * (self._last[p][1] - self._first[p][1]) / (self._last[p][0] - self._first[p][0])
-            per[str(p)] = {"cpu_mean_pct": total, "cpu_p95_pct": percentile(cpu, 95),
-                           "cpu_max_pct": max(cpu) if cpu else None,
-                           "rss_start_mb": rss[0] if rss else None, "rss_max_mb": max(rss) if rss else None,
-                           "rss_end_mb": rss[-1] if rss else None}
-        return {"processes": per, "machine_load1_mean": (sum(self.load) / len(self.load)) if self.load else None,
-                "machine_load1_max": max(self.load) if self.load else None, "cpus": os.cpu_count()}
+            per[str(p)] = {
+                "cpu_mean_pct": total,
+                "cpu_p95_pct": percentile(cpu, 95),
+                "cpu_max_pct": max(cpu) if cpu else None,
+                "rss_start_mb": rss[0] if rss else None,
+                "rss_max_mb": max(rss) if rss else None,
+                "rss_end_mb": rss[-1] if rss else None,
+            }
+        return {
+            "processes": per,
+            "machine_load1_mean": (sum(self.load) / len(self.load)) if self.load else None,
+            "machine_load1_max": max(self.load) if self.load else None,
+            "cpus": os.cpu_count(),
+        }

@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import http.client
 import http.cookies
-import json
 import re
 import time
 import urllib.parse
@@ -37,11 +36,31 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 FINISHED_OK = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
-WIDGET_TYPES = {"button", "radio", "checkbox", "text_input", "text_area", "selectbox", "number_input", "multiselect",
-                "button_group", "slider", "date_input", "time_input", "color_picker", "dataframe", "chat_input",
-                "download_button", "component_instance", "bidi_component", "pagination"}
-USER_AGENT = ("Mozilla/5.0 (Linux; Android 14; loadtest) AppleWebKit/537.36 (KHTML, like Gecko) "
-              "Chrome/131.0 Mobile Safari/537.36 training-app-loadtest")
+WIDGET_TYPES = {
+    "button",
+    "radio",
+    "checkbox",
+    "text_input",
+    "text_area",
+    "selectbox",
+    "number_input",
+    "multiselect",
+    "button_group",
+    "slider",
+    "date_input",
+    "time_input",
+    "color_picker",
+    "dataframe",
+    "chat_input",
+    "download_button",
+    "component_instance",
+    "bidi_component",
+    "pagination",
+}
+USER_AGENT = (
+    "Mozilla/5.0 (Linux; Android 14; loadtest) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0 Mobile Safari/537.36 training-app-loadtest"
+)
 
 
 class ProtocolError(Exception):
@@ -107,8 +126,15 @@ class CookieJar:
         return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
 
-def _http(method: str, url: str, jar: CookieJar, body: bytes | None = None, headers: dict | None = None,
-          timeout: float = 60, source_ip: str | None = None) -> tuple[int, bytes]:
+def _http(
+    method: str,
+    url: str,
+    jar: CookieJar,
+    body: bytes | None = None,
+    headers: dict | None = None,
+    timeout: float = 60,
+    source_ip: str | None = None,
+) -> tuple[int, bytes]:
     u = urllib.parse.urlsplit(url)
     conn_cls = http.client.HTTPSConnection if u.scheme == "https" else http.client.HTTPConnection
     conn = conn_cls(u.hostname, u.port, timeout=timeout, source_address=(source_ip, 0) if source_ip else None)
@@ -126,9 +152,15 @@ def _http(method: str, url: str, jar: CookieJar, body: bytes | None = None, head
         conn.close()
 
 
-async def http_request(method: str, url: str, jar: CookieJar, body: bytes | None = None,
-                       headers: dict | None = None, timeout: float = 60,
-                       source_ip: str | None = None) -> tuple[int, bytes]:
+async def http_request(
+    method: str,
+    url: str,
+    jar: CookieJar,
+    body: bytes | None = None,
+    headers: dict | None = None,
+    timeout: float = 60,
+    source_ip: str | None = None,
+) -> tuple[int, bytes]:
     """A plain HTTP request in a worker thread (a handful per session: the page, health, host-config, a cookie)."""
     try:
         return await asyncio.to_thread(_http, method, url, jar, body, headers, timeout, source_ip)
@@ -149,8 +181,17 @@ class Session:
     of the run it caused (the page tree is then up to date in :attr:`nodes`).
     """
 
-    def __init__(self, base_url: str, jar: CookieJar | None = None, *, path: str = "", timeout: float = 180.0,
-                 auto_rerun: bool = True, time_zone: str = "Asia/Shanghai", source_ip: str | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        jar: CookieJar | None = None,
+        *,
+        path: str = "",
+        timeout: float = 180.0,
+        auto_rerun: bool = True,
+        time_zone: str = "Asia/Shanghai",
+        source_ip: str | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.jar = jar or CookieJar()
         self.path = path.strip("/")
@@ -180,7 +221,7 @@ class Session:
     # --- connecting ----------------------------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, base_url: str, jar: CookieJar | None = None, **kw) -> tuple["Session", RunResult]:
+    async def open(cls, base_url: str, jar: CookieJar | None = None, **kw) -> tuple[Session, RunResult]:
         s = cls(base_url, jar, **kw)
         first = await s.connect()
         return s, first
@@ -201,12 +242,20 @@ class Session:
             headers["Cookie"] = self.jar.header()
         protocols = ["streamlit"] + ([xsrf] if xsrf else [])
         try:
-            self.ws = await websockets.connect(ws_url, subprotocols=protocols, additional_headers=headers,
-                                               origin=f"{parsed.scheme}://{parsed.netloc}", max_size=None,
-                                               open_timeout=self.timeout, ping_interval=20, ping_timeout=None,
-                                               compression=None, user_agent_header=None,
-                                               **({"local_addr": (self.source_ip, 0)} if self.source_ip else {}))
-        except (OSError, websockets.WebSocketException, asyncio.TimeoutError) as exc:
+            self.ws = await websockets.connect(
+                ws_url,
+                subprotocols=protocols,
+                additional_headers=headers,
+                origin=f"{parsed.scheme}://{parsed.netloc}",
+                max_size=None,
+                open_timeout=self.timeout,
+                ping_interval=20,
+                ping_timeout=None,
+                compression=None,
+                user_agent_header=None,
+                **({"local_addr": (self.source_ip, 0)} if self.source_ip else {}),
+            )
+        except (TimeoutError, OSError, websockets.WebSocketException) as exc:
             raise ProtocolError(f"websocket connect: {type(exc).__name__}: {exc}") from exc
         self._reader = asyncio.create_task(self._read_loop())
         # The frontend asks for the first run of the page at its address.
@@ -351,8 +400,7 @@ class Session:
     def _widget_seen(self, etype: str, w) -> None:
         """Register a widget's value as the frontend does: its default when new, or what the script set."""
         wid = w.id
-        if etype in ("button", "download_button", "chat_input", "dataframe", "component_instance",
-                     "bidi_component"):
+        if etype in ("button", "download_button", "chat_input", "dataframe", "component_instance", "bidi_component"):
             return  # triggers and selections: sent only when used
         known = wid in self.values
         set_value = getattr(w, "set_value", False)
@@ -385,6 +433,10 @@ class Session:
                 state.double_value = w.default
             else:
                 return
+        elif etype == "button_group":  # st.pills: the selection the script set (e.g. the answer sheet's current question)
+            if not set_value:
+                return
+            state.string_array_value.data.extend(w.raw_values)
         else:
             return  # widgets this client never sets: the server keeps their values
         self.values[wid] = state
@@ -448,8 +500,15 @@ class Session:
 
     # --- acting --------------------------------------------------------------------------------------------
 
-    def _client_state(self, *, page_name: str = "", fragment_id: str = "", auto: bool = False,
-                      triggers: list[WidgetState] = (), page_script_hash: str | None = None) -> BackMsg:
+    def _client_state(
+        self,
+        *,
+        page_name: str = "",
+        fragment_id: str = "",
+        auto: bool = False,
+        triggers: list[WidgetState] = (),
+        page_script_hash: str | None = None,
+    ) -> BackMsg:
         back = BackMsg()
         cs = back.rerun_script
         cs.query_string = ""
@@ -496,7 +555,7 @@ class Session:
                 raise ProtocolError(f"no script_finished within {self.timeout:.0f}s")
             try:
                 status, _run, seq = await asyncio.wait_for(self._finished.get(), left)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise ProtocolError(f"no script_finished within {self.timeout:.0f}s") from None
             if status == -1:
                 raise ProtocolError(self.closed_reason or "websocket closed")
@@ -537,6 +596,16 @@ class Session:
         if not 0 <= index < len(options):
             raise ProtocolError(f"option {index} of {len(options)} in {node.label!r}")
         self.values[node.widget_id] = WidgetState(id=node.widget_id, string_value=options[index])
+        return await self._send_rerun(fragment_id=node.fragment_id)
+
+    async def pick(self, node: Node, content: str) -> RunResult:
+        """Select one option of an st.pills / st.segmented_control (a button group) by its shown text: the
+        frontend sends the formatted option as a one-element string array."""
+        if node.kind != "button_group":
+            raise ProtocolError(f"not a button group: {node.kind} {node.label!r}")
+        state = WidgetState(id=node.widget_id)
+        state.string_array_value.data.append(content)
+        self.values[node.widget_id] = state
         return await self._send_rerun(fragment_id=node.fragment_id)
 
     async def check(self, node: Node, value: bool) -> RunResult:

@@ -26,7 +26,7 @@ KEY_SLOT = re.compile(r"q_(\d+)_(\d+)(?:_\d+)?$")
 OPTION_CHECK = re.compile(r"^[A-F]\\?\.")
 COOKIE_CODE = re.compile(r'code\\*"\s*:\s*\\*"([A-Za-z0-9_\-]+)')
 EXPIRED = ("登录已过期", "请先登录")
-START_LABELS = ("开始考试", "再考一次", "继续作答")
+START_LABELS = ("开始考试", "再考一次", "再考一次（可选）", "继续作答")
 CONFIRM_START = ("确认开始", "开始作答")
 
 
@@ -113,6 +113,7 @@ async def act(rec: Recorder, name: str, coro, s: Session | None = None, *, recor
 
 # --- reading the exam page -----------------------------------------------------------------------------------
 
+
 def current_slot(s: Session) -> int | None:
     for n in s.elements("markdown"):
         m = SLOT_MD.search(n.proto.body)
@@ -167,12 +168,27 @@ def checks_shown(s: Session, nodes: list[Node]) -> tuple[int, ...]:
 
 
 def sheet_buttons(s: Session) -> dict[int, Node]:
-    out = {}
+    """Question number -> what to click: a button labelled with the number (the floor page's 80 buttons), or the
+    answer sheet's one st.pills widget (the app's exam page), as (node, option text) pairs wrapped in SheetPick."""
+    out: dict[int, Node] = {}
     for n in s.buttons():
         m = SHEET_LABEL.match(n.label)
         if m:
             out.setdefault(int(m.group(1)), n)
+    for g in s.elements("button_group"):
+        for opt in g.proto.options:
+            m = SHEET_LABEL.match(opt.content)
+            if m:
+                out.setdefault(int(m.group(1)), SheetPick(g, opt.content))  # type: ignore[arg-type]
     return out
+
+
+class SheetPick:
+    """One option of the answer-sheet pills: clicked by selecting its text."""
+
+    def __init__(self, node: Node, content: str) -> None:
+        self.node, self.content = node, content
+        self.kind = "sheet_pick"
 
 
 def on_exam(s: Session) -> bool:
@@ -188,6 +204,7 @@ def total_questions(s: Session) -> int | None:
 
 
 # --- the exam loop (the app's exam page and the floor page) ---------------------------------------------------
+
 
 async def answer_here(s: Session, rec: Recorder, log: ExamLog, rng: random.Random) -> None:
     slot = current_slot(s)
@@ -254,7 +271,8 @@ async def move(s: Session, rec: Recorder, log: ExamLog, rng: random.Random, tota
             raise UserFailed("stuck")
         _, ok = await act(rec, "next", s.click(nxt), s)
         return True
-    _, ok = await act(rec, "sheet_jump", s.click(button), s)
+    click = s.pick(button.node, button.content) if isinstance(button, SheetPick) else s.click(button)
+    _, ok = await act(rec, "sheet_jump", click, s)
     if ok and current_slot(s) != target:
         rec.error("sheet_jump", f"answer sheet {target} showed question {current_slot(s)}")
     return True
@@ -284,22 +302,35 @@ async def submit_exam(s: Session, rec: Recorder, log: ExamLog, rng: random.Rando
 
 # --- an officer ---------------------------------------------------------------------------------------------
 
+
 async def adopt_cookie(s: Session, rec: Recorder) -> None:
     """Do what the login's zero-height frame does in a browser: post the one-time code for the HttpOnly cookie."""
     for n in s.elements("iframe") + s.elements("html"):
         body = getattr(n.proto, "srcdoc", "") or getattr(n.proto, "body", "")
         m = COOKIE_CODE.search(body or "")
         if m:
-            status, _ = await http_request("POST", f"{s.base_url}/_app/session", s.jar,
-                                           json.dumps({"code": m.group(1)}).encode(),
-                                           {"Content-Type": "application/json"}, source_ip=s.source_ip)
+            status, _ = await http_request(
+                "POST",
+                f"{s.base_url}/_app/session",
+                s.jar,
+                json.dumps({"code": m.group(1)}).encode(),
+                {"Content-Type": "application/json"},
+                source_ip=s.source_ip,
+            )
             if status != 200:
                 rec.error("login", f"cookie hand-off: HTTP {status}")
             return
 
 
-async def login(s: Session, rec: Recorder, account: str, password: str, rng: random.Random, cfg: Settings,
-                expect_heading: str | None = None) -> bool:
+async def login(
+    s: Session,
+    rec: Recorder,
+    account: str,
+    password: str,
+    rng: random.Random,
+    cfg: Settings,
+    expect_heading: str | None = None,
+) -> bool:
     submit = s.button("登录")
     if submit is None:
         rec.error("login", "no 登录 button on the first page")
@@ -315,13 +346,22 @@ async def login(s: Session, rec: Recorder, account: str, password: str, rng: ran
     return True
 
 
-async def officer(base_url: str, account: str, password: str, cfg: Settings, rec: Recorder, log: ExamLog,
-                  rng: random.Random, index: int = 0) -> None:
+async def officer(
+    base_url: str,
+    account: str,
+    password: str,
+    cfg: Settings,
+    rec: Recorder,
+    log: ExamLog,
+    rng: random.Random,
+    index: int = 0,
+) -> None:
     jar = CookieJar()
     s: Session | None = None
     try:
-        s, first = await Session.open(base_url, jar, timeout=cfg.timeout, auto_rerun=cfg.auto_rerun,
-                                      source_ip=source_ip(cfg, index))
+        s, first = await Session.open(
+            base_url, jar, timeout=cfg.timeout, auto_rerun=cfg.auto_rerun, source_ip=source_ip(cfg, index)
+        )
         rec.ok("open", first.seconds)
         await login(s, rec, account, password, rng, cfg)
         await think(cfg, rng, (1.0, 4.0))
@@ -378,16 +418,16 @@ async def officer(base_url: str, account: str, password: str, cfg: Settings, rec
             await s.close()
 
 
-async def reload(s: Session, rec: Recorder, log: ExamLog, account: str, password: str, rng: random.Random,
-                 cfg: Settings) -> Session:
+async def reload(
+    s: Session, rec: Recorder, log: ExamLog, account: str, password: str, rng: random.Random, cfg: Settings
+) -> Session:
     """A browser reload on the exam page: the tab's websocket closes and a new session opens at /exam with the
     site's cookies; it must land in the same attempt with the answers seen so far."""
     slot_before = current_slot(s)
     attempt_before = attempt_key(s)
     await s.close()
     t0 = time.perf_counter()
-    s2 = Session(s.base_url, s.jar, path="exam", timeout=cfg.timeout, auto_rerun=cfg.auto_rerun,
-                 source_ip=s.source_ip)
+    s2 = Session(s.base_url, s.jar, path="exam", timeout=cfg.timeout, auto_rerun=cfg.auto_rerun, source_ip=s.source_ip)
     try:
         first = await s2.connect()
     except ProtocolError as exc:
@@ -430,12 +470,26 @@ async def reload(s: Session, rec: Recorder, log: ExamLog, account: str, password
 
 # --- a coordinator ----------------------------------------------------------------------------------------------
 
-async def coordinator(base_url: str, account: str, password: str, cfg: Settings, rec: Recorder,
-                      rng: random.Random, done: asyncio.Event, index: int = 0) -> None:
+
+async def coordinator(
+    base_url: str,
+    account: str,
+    password: str,
+    cfg: Settings,
+    rec: Recorder,
+    rng: random.Random,
+    done: asyncio.Event,
+    index: int = 0,
+) -> None:
     s: Session | None = None
     try:
-        s, first = await Session.open(base_url, CookieJar(), timeout=cfg.timeout, auto_rerun=cfg.auto_rerun,
-                                      source_ip=source_ip(cfg, 60_000 + index))
+        s, first = await Session.open(
+            base_url,
+            CookieJar(),
+            timeout=cfg.timeout,
+            auto_rerun=cfg.auto_rerun,
+            source_ip=source_ip(cfg, 60_000 + index),
+        )
         rec.ok("open", first.seconds)
         await login(s, rec, account, password, rng, cfg)
         if s.page("完成情况") is None:
@@ -463,12 +517,15 @@ async def coordinator(base_url: str, account: str, password: str, cfg: Settings,
 
 # --- the floor: the bare page with the same widgets -------------------------------------------------------------
 
-async def floor_user(base_url: str, name: str, cfg: Settings, rec: Recorder, log: ExamLog,
-                     rng: random.Random, index: int = 0) -> None:
+
+async def floor_user(
+    base_url: str, name: str, cfg: Settings, rec: Recorder, log: ExamLog, rng: random.Random, index: int = 0
+) -> None:
     s: Session | None = None
     try:
-        s, first = await Session.open(base_url, CookieJar(), timeout=cfg.timeout, auto_rerun=cfg.auto_rerun,
-                                      source_ip=source_ip(cfg, index))
+        s, first = await Session.open(
+            base_url, CookieJar(), timeout=cfg.timeout, auto_rerun=cfg.auto_rerun, source_ip=source_ip(cfg, index)
+        )
         if first.errors or not on_exam(s):
             rec.error("start", "; ".join(first.errors) or "the floor page shows no question")
             return

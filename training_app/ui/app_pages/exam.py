@@ -201,7 +201,7 @@ deadline_watch(view.deadline_at)
 def exam_body() -> None:
     """The question, the moves and the answer sheet: an answer or a move reruns only this fragment (not the title,
     the countdown or the submit area), and the answer sheet is one widget, not 80 buttons."""
-    fresh = exams.attempt_view(app, actor, attempt_id)
+    fresh = exams.attempt_view(app, actor, attempt_id)  # read anew on every run of the fragment
     if fresh.state != "in_progress" or fresh.seconds_left <= 0:
         st.rerun(scope="app")  # handed in elsewhere, or time is up: the whole page shows the result
     total = len(fresh.questions)

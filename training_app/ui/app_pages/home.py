@@ -58,7 +58,7 @@ for e in exams:
             continue  # the one 继续作答 button is at the top of the page
         left = "不限次数" if e.attempts_left is None else f"{e.attempts_left} 次"
         if e.failed and e.can_start:
-            st.error(f"未合格，还可考 {left}（截止 {fmt_dt(e.closes_at)}）")
+            st.warning(f"未合格，还可考 {left}（截止 {fmt_dt(e.closes_at)}）")
             if st.button("再考一次", key=f"start_{e.campaign_id}", type="primary"):
                 open_start_screen(e.campaign_id)
         elif e.failed:

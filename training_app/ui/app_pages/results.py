@@ -53,7 +53,7 @@ mine = next((e for e in campaigns.my_exams(app, actor) if e.campaign_id == view.
 if mine and mine.failed:
     left = "不限次数" if mine.attempts_left is None else f"{mine.attempts_left} 次"
     if mine.can_start:
-        st.error(f"未合格，还可考 {left}（截止 {fmt_dt(mine.closes_at)}）")
+        st.warning(f"未合格，还可考 {left}（截止 {fmt_dt(mine.closes_at)}）")
         if st.button("再考一次", type="primary", key="retake"):
             st.session_state["start_campaign_id"] = mine.campaign_id
             st.session_state.pop("attempt_id", None)
