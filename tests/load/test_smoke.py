@@ -26,8 +26,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 # sequence stores all three under AppTest (tests/ui/test_officer_day.py), so it is either a race between quick
 # successive checkbox reruns of the fragment or the client's model of checkbox defaults; under investigation
 # (issue 12). Errors stay 0 in these runs. Not strict, so a clean run passes.
-@pytest.mark.xfail(reason="one multiple-choice tick in ~170 answers stored without its first option (issue 12)",
-                   strict=False)
+@pytest.mark.xfail(
+    reason="one multiple-choice tick in ~170 answers stored without its first option (issue 12)", strict=False
+)
 def test_fifty_officers_for_a_minute_lose_nothing(sqlite_site):
     site = sqlite_site
     server = site.server().start()

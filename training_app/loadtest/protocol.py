@@ -433,7 +433,9 @@ class Session:
                 state.double_value = w.default
             else:
                 return
-        elif etype == "button_group":  # st.pills: the selection the script set (e.g. the answer sheet's current question)
+        elif (
+            etype == "button_group"
+        ):  # st.pills: the selection the script set (e.g. the answer sheet's current question)
             if not set_value:
                 return
             state.string_array_value.data.extend(w.raw_values)
