@@ -10,8 +10,8 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 
+from tests.services.test_certificates import _pass
 from tests.support.factory import district, make_campaign, make_person
-from tests.unit.test_certificates import _pass
 from training_app.services import certificates
 from training_app.store.db import read_session
 from training_app.store.models import AuditLog, Certificate

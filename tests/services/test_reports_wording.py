@@ -14,8 +14,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.services.test_dashboard import _take
 from tests.support.factory import district, make_campaign
-from tests.unit.test_dashboard import _take
 from training_app.services import dashboard, reports, roster
 from training_app.services.figures import mean, one_decimal, pct_text, rate, score_text
 from training_app.store.db import write_session
