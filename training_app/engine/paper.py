@@ -27,27 +27,6 @@ class Slot:
     points: float
     content_hash: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "slot": self.slot,
-            "qid": self.qid,
-            "type": self.qtype,
-            "order": list(self.order),
-            "points": self.points,
-            "hash": self.content_hash,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Slot:
-        return cls(
-            slot=d["slot"],
-            qid=d["qid"],
-            qtype=d["type"],
-            order=tuple(d["order"]),
-            points=float(d["points"]),
-            content_hash=d["hash"],
-        )
-
     def freeze(self, question: Question) -> FrozenSlot:
         """This slot as an attempt stores it: with the question's key, law and option count of today."""
         return FrozenSlot(
