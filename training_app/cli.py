@@ -274,6 +274,8 @@ SERVER_FLAGS = (
     "false",
     "--server.fileWatcherType",
     "none",
+    "--runner.postScriptGC",
+    "false",
     "--client.showErrorDetails",
     "none",
     "--client.toolbarMode",

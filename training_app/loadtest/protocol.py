@@ -334,6 +334,8 @@ class Session:
             status = msg.script_finished
             if status == ForwardMsg.FINISHED_SUCCESSFULLY:
                 self._prune(self.run_id)
+            elif status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+                self._prune(self.run_id, self.run_fragments)
             self._finished.put_nowait((status, self.run_id, self.runs_started))
         elif kind == "page_not_found":
             self._run_errors.append(f"page not found: {msg.page_not_found.page_name}")
@@ -388,10 +390,13 @@ class Session:
         if not any(o.widget_id == widget_id for o in self.nodes.values()):
             self.values.pop(widget_id, None)
 
-    def _prune(self, run_id: str) -> None:
-        """After a full run: drop the elements it did not draw again (the frontend's stale-element cleanup),
-        and the values of widgets no longer on the page."""
-        for p in [p for p, n in self.nodes.items() if n.run_id != run_id]:
+    def _prune(self, run_id: str, fragments: tuple[str, ...] = ()) -> None:
+        """After a run: drop the elements it did not draw again (the frontend's stale-element cleanup: after a
+        fragment run only the elements of the fragments that ran), and the values of widgets no longer on the
+        page. Without the fragment case a question's old checkboxes stayed and their values were sent on."""
+        for p in [
+            p for p, n in self.nodes.items() if n.run_id != run_id and (not fragments or n.fragment_id in fragments)
+        ]:
             self.nodes.pop(p, None)
         live = {n.widget_id for n in self.nodes.values() if n.widget_id}
         for wid in [w for w in self.values if w not in live]:

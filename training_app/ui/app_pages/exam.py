@@ -122,20 +122,30 @@ def save(slot: int, response: str | None) -> None:
     st.session_state["_q_shown_at"] = time.monotonic()
 
 
+def _on_screen(slot: int) -> bool:
+    """Whether `slot` is the question the last run drew. A widget change for any other question is not a
+    person's click (only the question on screen has widgets): a late or forged message naming an old
+    question's option must not overwrite that question's answer."""
+    return st.session_state.get("_exam_shown") == (attempt_id, slot)
+
+
 def on_single(slot: int, key: str, order: tuple, qtype: str) -> None:
     shown = st.session_state.get(key)
-    if shown is None:
-        save(slot, None)
-    else:
-        save(slot, qtypes.to_canonical(qtype, order, [shown]))
+    if shown is None or not _on_screen(slot):  # a radio cannot be cleared by a click
+        return
+    save(slot, qtypes.to_canonical(qtype, order, [shown]))
 
 
 def on_multi(slot: int, prefix: str, n: int, order: tuple) -> None:
-    chosen = [i for i in range(n) if st.session_state.get(f"{prefix}_{i}")]
-    save(slot, qtypes.to_canonical("multiple", order, chosen))
+    ticks = [st.session_state.get(f"{prefix}_{i}") for i in range(n)]
+    if any(t is None for t in ticks) or not _on_screen(slot):  # not all of this question's boxes are on screen
+        return
+    save(slot, qtypes.to_canonical("multiple", order, [i for i, t in enumerate(ticks) if t]))
 
 
 def on_flag(slot: int, key: str) -> None:
+    if not _on_screen(slot):
+        return
     try:
         exams.set_flag(app, actor, attempt_id, slot, bool(st.session_state.get(key)))
     except ServiceError as exc:
@@ -222,6 +232,7 @@ def exam_body() -> None:
         )
 
     st.session_state.setdefault("_q_shown_at", time.monotonic())
+    st.session_state["_exam_shown"] = (attempt_id, qv.slot)
     with st.container(border=True, key="question"):
         st.markdown(f"**第 {qv.slot} 题**　{qv.type_label}（{qv.points:g} 分）")
         st.markdown(esc(qv.stem))

@@ -6,6 +6,7 @@ database and the role against the page, and stops the page with a refusal otherw
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from datetime import datetime
@@ -23,8 +24,14 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$])")
 
 @st.cache_resource(show_spinner=False)
 def _app_resource() -> App:
-    """One engine and one parsed bank per process, shared by every session."""
-    return make_app()
+    """One engine and one parsed bank per process, shared by every session.
+
+    The bank and everything loaded with it live as long as the process: they are moved out of the garbage
+    collector's generations (``gc.freeze``), so that no collection walks them again."""
+    app = make_app()
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def get_app() -> App:
