@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
@@ -30,7 +32,7 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _int(env: dict, name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -40,7 +42,7 @@ def _int(env: dict, name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
-def _float(env: dict, name: str, default: float) -> float:
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -50,7 +52,7 @@ def _float(env: dict, name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
 
 
-def _secrets_toml(cwd: Path) -> dict:
+def _secrets_toml(cwd: Path) -> dict[str, Any]:  # parsed TOML, as tomllib types it (values as written)
     for path in (cwd / ".streamlit" / "secrets.toml", Path.home() / ".streamlit" / "secrets.toml"):
         if path.is_file():
             with path.open("rb") as fh:
@@ -97,7 +99,7 @@ class Settings:
     login_ip_block_minutes: int = 15
     login_account_max_failures: int = 20  # failures on one account from all addresses before it locks everywhere
     cert_issuer: str = "柳州市柳南区司法局"
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def is_sqlite(self) -> bool:
@@ -119,7 +121,7 @@ class Settings:
             )
 
 
-def load_settings(env: dict | None = None, cwd: Path | None = None) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     cwd = cwd or Path.cwd()
     secrets = _secrets_toml(cwd)

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import re
+from typing import TypeVar, overload
+
+_T = TypeVar("_T")
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralize(value):
+@overload
+def neutralize(value: str) -> str: ...
+@overload
+def neutralize(value: _T) -> _T: ...
+
+
+def neutralize(value: object) -> object:
     """A text cell that a spreadsheet would read as a formula gets a leading apostrophe."""
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value

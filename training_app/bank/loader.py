@@ -17,7 +17,9 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any, Literal, TypedDict, cast, overload
 
 import yaml
 
@@ -50,6 +52,18 @@ LINE_KEY = "__line__"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 BANNED_OPTIONS = ("以上都对", "以上都不对", "以上均正确", "以上均不正确", "以上皆是", "以上皆非")
 
+# The raw YAML. PyYAML has no type stubs here, so a parse is typed `object` where it leaves the parser
+# (parse_yaml) and every value is narrowed with isinstance before use. A mapping's keys are strings, or
+# integers (`difficulty: {1: n}`, `left_out: {12: ...}`); each mapping also carries its `__line__`.
+RawMap = Mapping[object, object]
+
+
+class _FileContext(TypedDict, total=False):
+    """What a question file's header gives its questions."""
+
+    topic: str
+    checked_against: dict[str, str]
+
 
 class BankError(Exception):
     def __init__(self, issues: list[BankIssue]):
@@ -64,8 +78,9 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
     """A safe YAML loader that records each mapping's 1-based line under ``__line__``."""
 
 
-def _construct_mapping(loader, node, deep=False):
-    mapping = loader.construct_mapping(node, deep=deep)
+def _construct_mapping(loader: Any, node: Any, deep: bool = False) -> dict[Any, Any]:
+    # PyYAML's loader and node are untyped (no stubs): this is the raw-parse boundary.
+    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=deep)
     mapping[LINE_KEY] = node.start_mark.line + 1
     return mapping
 
@@ -80,8 +95,8 @@ def _rel(path: Path, root: Path) -> str:
         return str(path)
 
 
-def parse_yaml(path: Path, root: Path, issues: list[BankIssue]):
-    """Parse one file with line numbers; a syntax or encoding error becomes an issue."""
+def parse_yaml(path: Path, root: Path, issues: list[BankIssue]) -> object:
+    """Parse one file with line numbers; a syntax or encoding error becomes an issue (and None)."""
     name = _rel(path, root)
     try:
         text = path.read_text(encoding="utf-8")
@@ -89,7 +104,8 @@ def parse_yaml(path: Path, root: Path, issues: list[BankIssue]):
         issues.append(BankIssue(name, 1, "", f"文件不是 UTF-8 编码（{exc.reason}）"))
         return None
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        parsed: object = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return parsed
     except yaml.YAMLError as exc:
         # The context mark is where the broken construct starts (an unclosed bracket's line); the problem
         # mark is where the parser gave up (often the end of the file).
@@ -113,7 +129,7 @@ def _qid_near(text: str, line: int) -> str:
     return ""
 
 
-def strip_lines(value):
+def strip_lines(value: object) -> object:
     if isinstance(value, dict):
         return {k: strip_lines(v) for k, v in value.items() if k != LINE_KEY}
     if isinstance(value, list):
@@ -121,11 +137,27 @@ def strip_lines(value):
     return value
 
 
-def _text(value) -> str:
+def _as_map(value: object) -> RawMap | None:
+    """A raw YAML mapping, or None when the value is something else."""
+    return value if isinstance(value, dict) else None
+
+
+def _line(value: RawMap, default: int = 1) -> int:
+    """The 1-based line the loader recorded for a mapping."""
+    line = value.get(LINE_KEY, default)
+    return line if isinstance(line, int) else default
+
+
+def _level(value: object) -> int | None:
+    """A difficulty level 1, 2 or 3 (as `in (1, 2, 3)` compares it: 1.0 and true count as 1); None otherwise."""
+    return next((n for n in (1, 2, 3) if value == n), None)
+
+
+def _text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _str_list(value) -> list[str] | None:
+def _str_list(value: object) -> list[str] | None:
     """A list of strings (None or missing is an empty list); None when the value has another shape."""
     if value is None:
         return []
@@ -134,7 +166,13 @@ def _str_list(value) -> list[str] | None:
     return None
 
 
-def _number(value, *, integer: bool = False) -> float | int | None:
+@overload
+def _number(value: object, *, integer: Literal[True]) -> int | None: ...
+@overload
+def _number(value: object, *, integer: Literal[False] = False) -> float | None: ...
+
+
+def _number(value: object, *, integer: bool = False) -> float | int | None:
     """A finite number (not a bool); None otherwise."""
     import math
 
@@ -158,18 +196,21 @@ def load_must_know(root: Path, issues: list[BankIssue]) -> tuple[dict[str, LawEn
     if not path.is_file():
         issues.append(BankIssue(name, 1, "", "缺少应知应会清单 must_know.yaml"))
         return laws, topics
-    data = parse_yaml(path, root, issues)
-    if data is None:
+    parsed = parse_yaml(path, root, issues)
+    if parsed is None:
         return laws, topics
-    if not isinstance(data, dict) or not isinstance(data.get("laws"), list):
+    data = _as_map(parsed)
+    raw_laws = data.get("laws") if data is not None else None
+    if data is None or not isinstance(raw_laws, list):
         issues.append(BankIssue(name, 1, "", "must_know.yaml 应包含 laws: 列表"))
         return laws, topics
     prefixes: dict[str, str] = {}
-    for entry in data["laws"]:
-        line = entry.get(LINE_KEY, 1) if isinstance(entry, dict) else 1
-        if not isinstance(entry, dict):
-            issues.append(BankIssue(name, line, "", "清单条目应为映射"))
+    for raw_entry in raw_laws:
+        entry = _as_map(raw_entry)
+        if entry is None:
+            issues.append(BankIssue(name, 1, "", "清单条目应为映射"))
             continue
+        line = _line(entry)
         slug = _text(entry.get("slug"))
         missing = [
             k
@@ -179,12 +220,11 @@ def load_must_know(root: Path, issues: list[BankIssue]) -> tuple[dict[str, LawEn
         if missing:
             issues.append(BankIssue(name, line, slug, f"清单条目缺少字段：{', '.join(missing)}"))
             continue
-        if entry["category"] not in CATEGORIES:
-            issues.append(BankIssue(name, line, slug, f"未知类别 {entry['category']!r}（应为 {'/'.join(CATEGORIES)}）"))
-        if entry["audience"] not in AUDIENCES:
-            issues.append(
-                BankIssue(name, line, slug, f"未知适用对象 {entry['audience']!r}（应为 leaders/officers/all）")
-            )
+        category, audience = str(entry["category"]), str(entry["audience"])  # strings: `missing` checked that
+        if category not in CATEGORIES:
+            issues.append(BankIssue(name, line, slug, f"未知类别 {category!r}（应为 {'/'.join(CATEGORIES)}）"))
+        if audience not in AUDIENCES:
+            issues.append(BankIssue(name, line, slug, f"未知适用对象 {audience!r}（应为 leaders/officers/all）"))
         if slug in laws:
             issues.append(BankIssue(name, line, slug, "清单中重复的 slug"))
             continue
@@ -197,8 +237,8 @@ def load_must_know(root: Path, issues: list[BankIssue]) -> tuple[dict[str, LawEn
             slug=slug,
             title=_text(entry["title"]),
             short_title=_text(entry["short_title"]),
-            category=entry["category"],
-            audience=entry["audience"],
+            category=category,
+            audience=audience,
             version=str(entry["version"]).strip(),
             id_prefix=prefix,
             cited_by=_text(entry.get("cited_by")) or "article",
@@ -208,29 +248,30 @@ def load_must_know(root: Path, issues: list[BankIssue]) -> tuple[dict[str, LawEn
             validity_note=validity_note,
             articles=articles,
         )
-    for entry in data.get("topics") or []:
-        line = entry.get(LINE_KEY, 1) if isinstance(entry, dict) else 1
-        if not isinstance(entry, dict) or not _text(entry.get("name")) or not _text(entry.get("key")):
-            issues.append(BankIssue(name, line, "", "专题条目应有 name 和 key"))
+    # `topics:` is iterated as written (not checked to be a list), as it always was.
+    for raw_topic in cast(Iterable[object], data.get("topics") or []):
+        topic = _as_map(raw_topic)
+        if topic is None or not _text(topic.get("name")) or not _text(topic.get("key")):
+            issues.append(BankIssue(name, _line(topic) if topic is not None else 1, "", "专题条目应有 name 和 key"))
             continue
-        topics[entry["name"].strip()] = Topic(
-            entry["name"].strip(), entry["key"].strip(), _text(entry.get("description"))
-        )
+        topics[_text(topic["name"])] = Topic(_text(topic["name"]), _text(topic["key"]), _text(topic.get("description")))
     return laws, topics
 
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _validity(entry: dict, name: str, line: int, slug: str, issues) -> tuple[str, str, str, int | None]:
+def _validity(
+    entry: RawMap, name: str, line: int, slug: str, issues: list[BankIssue]
+) -> tuple[str, str, str, int | None]:
     """(validity, validity_checked, validity_note, articles) of a must-know entry; problems become issues."""
     import datetime
 
-    validity = entry.get("validity")
-    if validity not in VALIDITY:
-        what = "缺少现行效力 validity" if validity is None else f"未知的现行效力 {validity!r}"
+    raw_validity = entry.get("validity")
+    validity = raw_validity if isinstance(raw_validity, str) and raw_validity in VALIDITY else None
+    if validity is None:
+        what = "缺少现行效力 validity" if raw_validity is None else f"未知的现行效力 {raw_validity!r}"
         issues.append(BankIssue(name, line, slug, f"{what}（应为 {' / '.join(VALIDITY)}）"))
-        validity = None
     raw_checked = entry.get("validity_checked")
     checked = raw_checked.isoformat() if isinstance(raw_checked, datetime.date) else _text(raw_checked)
     if not _DATE_RE.match(checked):
@@ -260,7 +301,7 @@ def law_index(laws: dict[str, LawEntry]) -> dict[str, str]:
 # --- questions ----------------------------------------------------------------------------------
 
 
-def _canonical_answer(qtype: str, raw, n_options: int) -> tuple[str | None, str | None]:
+def _canonical_answer(qtype: str, raw: object, n_options: int) -> tuple[str | None, str | None]:
     """(canonical answer, problem)."""
     letters = LETTERS[:n_options]
     if qtype == "judge":
@@ -294,7 +335,7 @@ def _canonical_answer(qtype: str, raw, n_options: int) -> tuple[str | None, str 
     return "".join(keys), None
 
 
-def content_hash(qtype: str, stem: str, options, answer: str, sources) -> str:
+def content_hash(qtype: str, stem: str, options: Iterable[str], answer: str, sources: Iterable[Source]) -> str:
     payload = json.dumps(
         [qtype, stem, list(options), answer, [[s.law_slug, str(s.article), s.section, s.quote] for s in sources]],
         ensure_ascii=False,
@@ -303,7 +344,15 @@ def content_hash(qtype: str, stem: str, options, answer: str, sources) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
-def _parse_sources(q: dict, name: str, line: int, qid: str, laws, index, issues) -> list[Source]:
+def _parse_sources(
+    q: RawMap,
+    name: str,
+    line: int,
+    qid: str,
+    laws: Mapping[str, LawEntry],
+    index: Mapping[str, str],
+    issues: list[BankIssue],
+) -> list[Source]:
     raw = q.get("sources") if q.get("sources") is not None else q.get("source")
     if raw is None:
         issues.append(BankIssue(name, line, qid, "缺少法律依据 source"))
@@ -312,12 +361,13 @@ def _parse_sources(q: dict, name: str, line: int, qid: str, laws, index, issues)
     if not items:
         issues.append(BankIssue(name, line, qid, "法律依据 sources 为空"))
         return []
-    out = []
-    for item in items:
-        sline = item.get(LINE_KEY, line) if isinstance(item, dict) else line
-        if not isinstance(item, dict):
-            issues.append(BankIssue(name, sline, qid, "法律依据应为 {law, article, quote} 映射"))
+    out: list[Source] = []
+    for raw_item in items:
+        item = _as_map(raw_item)
+        if item is None:
+            issues.append(BankIssue(name, line, qid, "法律依据应为 {law, article, quote} 映射"))
             continue
+        sline = _line(item, line)
         law_name = _text(item.get("law"))
         if not law_name:
             issues.append(BankIssue(name, sline, qid, "法律依据未写明法律名称 law"))
@@ -331,7 +381,8 @@ def _parse_sources(q: dict, name: str, line: int, qid: str, laws, index, issues)
         if not quote:
             issues.append(BankIssue(name, sline, qid, "法律依据缺少原文摘录 quote"))
             continue
-        article = section = None
+        article: ArticleKey | None = None
+        section: str | None = None
         if item.get("article") is not None:
             try:
                 article = parse_article(item["article"])
@@ -357,7 +408,7 @@ def _parse_sources(q: dict, name: str, line: int, qid: str, laws, index, issues)
     return out
 
 
-def checked_map(value, default_law: str | None) -> dict[str, str]:
+def checked_map(value: object, default_law: str | None) -> dict[str, str]:
     if isinstance(value, dict):
         return {str(k): str(v).strip() for k, v in value.items() if k != LINE_KEY}
     if isinstance(value, str | int | float) and default_law:
@@ -365,11 +416,20 @@ def checked_map(value, default_law: str | None) -> dict[str, str]:
     return {}
 
 
-def _parse_question(q, name: str, file_ctx: dict, laws, index, topics, issues) -> Question | None:
-    if not isinstance(q, dict):
+def _parse_question(
+    raw_q: object,
+    name: str,
+    file_ctx: _FileContext,
+    laws: Mapping[str, LawEntry],
+    index: Mapping[str, str],
+    topics: Mapping[str, Topic],
+    issues: list[BankIssue],
+) -> Question | None:
+    q = _as_map(raw_q)
+    if q is None:
         issues.append(BankIssue(name, 1, "", "题目应为映射（以 - id: 开头）"))
         return None
-    line = q.get(LINE_KEY, 1)
+    line = _line(q)
     qid = _text(q.get("id")) if not isinstance(q.get("id"), int) else str(q["id"])
     errors_before = len(issues)
     if not qid:
@@ -377,7 +437,7 @@ def _parse_question(q, name: str, file_ctx: dict, laws, index, topics, issues) -
     elif not ID_RE.match(qid):
         issues.append(BankIssue(name, line, qid, "id 只能由小写字母、数字和连字符组成（3-64 个字符）"))
     qtype = q.get("type")
-    if qtype not in QUESTION_TYPES:
+    if not isinstance(qtype, str) or qtype not in QUESTION_TYPES:
         issues.append(BankIssue(name, line, qid, f"未知题型 {qtype!r}（应为 single/multiple/judge）"))
         return None
     stem = _text(q.get("stem"))
@@ -410,7 +470,8 @@ def _parse_question(q, name: str, file_ctx: dict, laws, index, topics, issues) -
     if not explanation:
         issues.append(BankIssue(name, line, qid, "缺少解析 explanation"))
     difficulty = q.get("difficulty")
-    if difficulty not in (1, 2, 3):
+    level = _level(difficulty)
+    if level is None:
         issues.append(BankIssue(name, line, qid, f"难度 difficulty 应为 1、2 或 3，而不是 {difficulty!r}"))
     tags = _str_list(q.get("tags"))
     if tags is None:
@@ -433,7 +494,7 @@ def _parse_question(q, name: str, file_ctx: dict, laws, index, topics, issues) -
             issues.append(
                 BankIssue(name, line, qid, f"未记录核对所依据的《{laws[slug].short_title}》版本（checked_against）")
             )
-    if len(issues) > errors_before or not sources or answer is None:
+    if len(issues) > errors_before or not sources or answer is None or level is None:
         return None
     needs_review = any(checked.get(s.law_slug) != laws[s.law_slug].version for s in sources)
     return Question(
@@ -444,7 +505,7 @@ def _parse_question(q, name: str, file_ctx: dict, laws, index, topics, issues) -
         answer=answer,
         explanation=explanation,
         sources=tuple(sources),
-        difficulty=int(difficulty),
+        difficulty=level,
         tags=tuple(str(t) for t in tags),
         topics=tuple(dict.fromkeys(q_topics)),
         law=sources[0].law_slug,
@@ -475,15 +536,17 @@ def _key_lines(path: Path, start: int) -> dict[str, int]:
     return out
 
 
-def _parse_left_out(data: dict, path: Path, root: Path, law: LawEntry | None, issues) -> dict[ArticleKey, str] | None:
+def _parse_left_out(
+    data: RawMap, path: Path, root: Path, law: LawEntry | None, issues: list[BankIssue]
+) -> dict[ArticleKey, str] | None:
     """A law file's `left_out: {<article>: <reason>}`: the articles that state no testable rule."""
     name = _rel(path, root)
-    raw = data["left_out"]
-    line = raw.get(LINE_KEY, data.get(LINE_KEY, 1)) if isinstance(raw, dict) else _key_lines(path, 1).get("left_out", 1)
+    raw = _as_map(data["left_out"])
+    line = _line(raw, _line(data)) if raw is not None else _key_lines(path, 1).get("left_out", 1)
     if law is None:
         issues.append(BankIssue(name, line, "", "left_out 只能写在一部法律的题目文件（文件头有 law:）中"))
         return None
-    if not isinstance(raw, dict):
+    if raw is None:
         issues.append(BankIssue(name, line, "", "left_out 应为 {条文序号: 不出题的理由} 映射"))
         return None
     if law.cited_by != "article" or not law.articles:
@@ -526,23 +589,31 @@ def _parse_left_out(data: dict, path: Path, root: Path, law: LawEntry | None, is
 
 
 def _load_question_file(
-    path: Path, root: Path, laws, index, topics, issues, left_out: dict[str, dict[ArticleKey, str]] | None = None
+    path: Path,
+    root: Path,
+    laws: Mapping[str, LawEntry],
+    index: Mapping[str, str],
+    topics: Mapping[str, Topic],
+    issues: list[BankIssue],
+    left_out: dict[str, dict[ArticleKey, str]] | None = None,
 ) -> list[Question]:
     name = _rel(path, root)
-    data = parse_yaml(path, root, issues)
-    if data is None:
+    parsed = parse_yaml(path, root, issues)
+    if parsed is None:
         return []
-    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
+    data = _as_map(parsed)
+    questions = data.get("questions") if data is not None else None
+    if data is None or not isinstance(questions, list):
         issues.append(BankIssue(name, 1, "", "题目文件应为映射，并包含 questions: 列表"))
         return []
-    ctx: dict = {}
+    ctx: _FileContext = {}
     law = data.get("law")
     topic = data.get("topic")
-    if (law is not None and not isinstance(law, str)) or (topic is not None and not isinstance(topic, str)):
-        issues.append(BankIssue(name, data.get(LINE_KEY, 1), "", "文件头的 law: / topic: 应为一个名称"))
+    if not isinstance(law, str | None) or not isinstance(topic, str | None):
+        issues.append(BankIssue(name, _line(data), "", "文件头的 law: / topic: 应为一个名称"))
         return []
     if law is not None and law not in laws:
-        issues.append(BankIssue(name, data.get(LINE_KEY, 1), "", f"文件头的 law: {law!r} 不在应知应会清单中"))
+        issues.append(BankIssue(name, _line(data), "", f"文件头的 law: {law!r} 不在应知应会清单中"))
         return []
     if topic is not None:
         if topic not in topics:
@@ -555,34 +626,35 @@ def _load_question_file(
         if parsed_left_out is not None and left_out is not None and law:
             if law in left_out:
                 issues.append(
-                    BankIssue(
-                        name, data.get(LINE_KEY, 1), "", f"《{laws[law].short_title}》的 left_out 已在另一个文件中给出"
-                    )
+                    BankIssue(name, _line(data), "", f"《{laws[law].short_title}》的 left_out 已在另一个文件中给出")
                 )
             else:
                 left_out[law] = parsed_left_out
-    out = []
-    for q in data["questions"]:
-        parsed = _parse_question(q, name, ctx, laws, index, topics, issues)
-        if parsed is not None:
-            out.append(parsed)
+    out: list[Question] = []
+    for q in questions:
+        question = _parse_question(q, name, ctx, laws, index, topics, issues)
+        if question is not None:
+            out.append(question)
     return out
 
 
 # --- blueprints ---------------------------------------------------------------------------------
 
 
-def _load_blueprint(path: Path, root: Path, laws, topics, issues) -> Blueprint | None:
+def _load_blueprint(
+    path: Path, root: Path, laws: Mapping[str, LawEntry], topics: Mapping[str, Topic], issues: list[BankIssue]
+) -> Blueprint | None:
     name = _rel(path, root)
-    data = parse_yaml(path, root, issues)
-    if data is None:
+    parsed = parse_yaml(path, root, issues)
+    if parsed is None:
         return None
     bid = path.stem
-    if not isinstance(data, dict):
+    data = _as_map(parsed)
+    if data is None:
         issues.append(BankIssue(name, 1, bid, "组卷方案应为映射"))
         return None
     before = len(issues)
-    line = data.get(LINE_KEY, 1)
+    line = _line(data)
     for key in ("title", "time_limit_minutes", "pass_mark", "sections"):
         if data.get(key) in (None, ""):
             issues.append(BankIssue(name, line, bid, f"组卷方案缺少 {key}"))
@@ -598,28 +670,31 @@ def _load_blueprint(path: Path, root: Path, laws, topics, issues) -> Blueprint |
         issues.append(BankIssue(name, line, bid, "pass_mark 应为 0-100 的数（百分制）"))
     if not isinstance(data.get("partial_credit", False), bool) or not isinstance(data.get("practice", False), bool):
         issues.append(BankIssue(name, line, bid, "partial_credit / practice 应为 true 或 false"))
-    points = data.get("points") or {}
-    if (
-        not isinstance(points, dict)
-        or any(k not in QUESTION_TYPES for k in points if k != LINE_KEY)
-        or any((_number(v) is None or _number(v) <= 0) for k, v in points.items() if k != LINE_KEY)
+    raw_points = data.get("points") or {}
+    points_map = _as_map(raw_points)
+    # each value as a number (None when it is not one), LINE_KEY left out
+    point_values = {k: _number(v) for k, v in points_map.items() if k != LINE_KEY} if points_map is not None else {}
+    points: dict[str, float] = {}
+    if points_map is None or any(
+        not isinstance(k, str) or k not in QUESTION_TYPES or v is None or v <= 0 for k, v in point_values.items()
     ):
         issues.append(BankIssue(name, line, bid, "points 应为 {single: 1, multiple: 2, judge: 1} 形式，分值为正数"))
-        points = {}
+    else:
+        points = {str(k): v for k, v in point_values.items() if v is not None}
     raw_sections = data["sections"]
     if not isinstance(raw_sections, list):
         issues.append(BankIssue(name, line, bid, "sections 应为列表"))
         raw_sections = []
-    sections = []
-    for sec in raw_sections:
-        sline = sec.get(LINE_KEY, line) if isinstance(sec, dict) else line
-        if not isinstance(sec, dict):
-            issues.append(BankIssue(name, sline, bid, "sections 的条目应为映射"))
+    sections: list[BlueprintSection] = []
+    for raw_sec in raw_sections:
+        sec = _as_map(raw_sec)
+        if sec is None:
+            issues.append(BankIssue(name, line, bid, "sections 的条目应为映射"))
             continue
-        if sec.get("type") not in (*QUESTION_TYPES, "any"):
-            issues.append(
-                BankIssue(name, sline, bid, f"未知题型 {sec.get('type')!r}（应为 single/multiple/judge/any）")
-            )
+        sline = _line(sec, line)
+        stype = sec.get("type")
+        if not isinstance(stype, str) or stype not in (*QUESTION_TYPES, "any"):
+            issues.append(BankIssue(name, sline, bid, f"未知题型 {stype!r}（应为 single/multiple/judge/any）"))
             continue
         count = _number(sec.get("count"), integer=True)
         if count is None or count <= 0:
@@ -630,33 +705,42 @@ def _load_blueprint(path: Path, root: Path, laws, topics, issues) -> Blueprint |
         if bad:
             issues.append(BankIssue(name, sline, bid, f"{'、'.join(bad)} 应为文字列表"))
             continue
-        for slug in lists["laws"]:
+        sec_laws, sec_topics, sec_tags, sec_audience = (
+            lists[key] or [] for key in ("laws", "topics", "tags", "audience")
+        )
+        for slug in sec_laws:
             if slug not in laws:
                 issues.append(BankIssue(name, sline, bid, f"laws 中的 {slug!r} 不在应知应会清单中"))
-        for t in lists["topics"]:
+        for t in sec_topics:
             if t not in topics:
                 issues.append(BankIssue(name, sline, bid, f"未知专题 {t!r}"))
         diff = sec.get("difficulty") or {}
-        diff_items = [(k, v) for k, v in diff.items() if k != LINE_KEY] if isinstance(diff, dict) else None
-        if diff and (
-            diff_items is None
-            or any(k not in (1, 2, 3) or _number(v, integer=True) is None or v < 0 for k, v in diff_items)
-            or sum(v for _, v in diff_items) != count
-        ):
+        diff_map = _as_map(diff)
+        # (level, count) as written, each None when it is not a level 1-3 / an integer; None when not a mapping
+        diff_items = (
+            [(_level(k), _number(v, integer=True)) for k, v in diff_map.items() if k != LINE_KEY]
+            if diff_map is not None
+            else None
+        )
+        difficulty: list[tuple[int, int]] = []
+        for level, n in diff_items or []:
+            if level is not None and n is not None and n >= 0:
+                difficulty.append((level, n))
+        if diff and (diff_items is None or len(difficulty) < len(diff_items) or sum(n for _, n in difficulty) != count):
             issues.append(BankIssue(name, sline, bid, "difficulty 应为 {1: n, 2: n, 3: n}，且合计等于 count"))
-            diff_items = []
-        for a in lists["audience"]:
+            difficulty = []
+        for a in sec_audience:
             if a not in AUDIENCES:
                 issues.append(BankIssue(name, sline, bid, f"未知适用对象 {a!r}"))
         sections.append(
             BlueprintSection(
-                type=sec["type"],
+                type=stype,
                 count=count,
-                laws=tuple(lists["laws"]),
-                topics=tuple(lists["topics"]),
-                tags=tuple(lists["tags"]),
-                audience=tuple(lists["audience"]),
-                difficulty=tuple(sorted((int(k), int(v)) for k, v in (diff_items or []))),
+                laws=tuple(sec_laws),
+                topics=tuple(sec_topics),
+                tags=tuple(sec_tags),
+                audience=tuple(sec_audience),
+                difficulty=tuple(sorted(difficulty)),
                 label=_text(sec.get("label")),
             )
         )
@@ -666,7 +750,7 @@ def _load_blueprint(path: Path, root: Path, laws, topics, issues) -> Blueprint |
         values = {float(points.get(t, 1.0)) for t in QUESTION_TYPES}
         if len(values) > 1:
             issues.append(BankIssue(name, line, bid, "含 type: any 的组卷方案须给各题型相同的分值"))
-    if len(issues) > before:
+    if len(issues) > before or minutes is None or pass_mark is None:  # (a missing one is an issue already)
         return None
     return Blueprint(
         id=bid,
@@ -675,7 +759,7 @@ def _load_blueprint(path: Path, root: Path, laws, topics, issues) -> Blueprint |
         audience=_text(data.get("audience")) or "officers",
         time_limit_minutes=int(minutes),
         pass_mark=float(pass_mark),
-        points=tuple(sorted((k, float(v)) for k, v in points.items() if k != LINE_KEY)),
+        points=tuple(sorted(points.items())),
         sections=tuple(sections),
         partial_credit=bool(data.get("partial_credit", False)),
         practice=bool(data.get("practice", False)),
@@ -749,11 +833,12 @@ def load_bank(root: str | Path) -> Bank:
     return bank
 
 
-def raw_questions(root: Path) -> list[dict]:
+def raw_questions(root: Path) -> list[dict[str, Any]]:
     """Every question as plain dicts (for export), with its file context."""
-    out = []
+    out: list[dict[str, Any]] = []
     for path in question_files(root):
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
+        # the raw parse, as written (PyYAML is untyped; a question's fields are whatever the file holds)
+        data: Any = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
         for q in data.get("questions", []):
             out.append({"__file__": str(path.relative_to(root)), **q})
     return out

@@ -30,15 +30,17 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict, cast
 
 import yaml
 
 from ..textsafe import neutralize
 from .loader import (
     BankError,
+    RawMap,
     checked_map,
     law_index,
     load_bank,
@@ -80,6 +82,17 @@ _FALSE = {"错误", "错", "×", "F", "FALSE", "否"}
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _RawFile(TypedDict, total=False):
+    """A question file as parsed, as far as _read_files checks it (the loader judges the rest): a mapping whose
+    questions are mappings. The other fields are as written; the export copies them, the import keeps left_out."""
+
+    questions: list[dict[str, object]]
+    law: object
+    topic: object
+    checked_against: object
+    left_out: object
+
+
 class XlsxImportError(Exception):
     """Every problem of a workbook at once; row 0 means the workbook as a whole (e.g. a missing question)."""
 
@@ -103,7 +116,7 @@ def _is_escaped(text: str) -> bool:
     return text.startswith("'") and (_is_formula(text[1:]) or _is_escaped(text[1:]))
 
 
-def _escape(value):
+def _escape(value: object) -> object:
     if isinstance(value, str) and (_is_formula(value) or _is_escaped(value)):
         return "'" + value  # neutralize() for formulas; one more apostrophe keeps the mapping reversible
     return value
@@ -116,11 +129,12 @@ def _unescape(text: str) -> str:
 # --- export -------------------------------------------------------------------------------------
 
 
-def _read_files(root: Path) -> list[tuple[str, dict]]:
+def _read_files(root: Path) -> list[tuple[str, _RawFile]]:
     """(relative path, parsed file) for every question file; a file that does not parse is a BankError."""
     issues: list[BankIssue] = []
-    out = []
+    out: list[tuple[str, _RawFile]] = []
     for path in question_files(root):
+        data: object
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - a safe loader
         except (yaml.YAMLError, UnicodeDecodeError):
@@ -128,10 +142,11 @@ def _read_files(root: Path) -> list[tuple[str, dict]]:
             if data is None:
                 continue
             data = strip_lines(data)
+        questions = data.get("questions") if isinstance(data, dict) else None
         if (
             not isinstance(data, dict)
-            or not isinstance(data.get("questions"), list)
-            or not all(isinstance(q, dict) for q in data["questions"])
+            or not isinstance(questions, list)
+            or not all(isinstance(q, dict) for q in questions)
         ):
             issues.append(
                 BankIssue(
@@ -139,7 +154,7 @@ def _read_files(root: Path) -> list[tuple[str, dict]]:
                 )
             )
             continue
-        out.append((path.relative_to(root).as_posix(), data))
+        out.append((path.relative_to(root).as_posix(), cast(_RawFile, data)))  # the shape checked just above
     if issues:
         raise BankError(issues)
     return out
@@ -150,7 +165,7 @@ def _laws(root: Path) -> tuple[dict[str, LawEntry], dict[str, str]]:
     return laws, law_index(laws)
 
 
-def _str(value) -> str:
+def _str(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -158,12 +173,32 @@ def _str(value) -> str:
     return str(value)
 
 
-def _checked_cell(value, default_law: str | None, laws: dict[str, LawEntry]) -> str:
+def _int(value: object) -> int:
+    """int() of a raw YAML scalar (an article number); TypeError, as int() raises it, for anything else."""
+    if isinstance(value, int | float | str):
+        return int(value)
+    raise TypeError(f"int() argument must be a string or a real number, not {type(value).__name__!r}")
+
+
+def _left_out_items(data: _RawFile) -> list[tuple[object, object]]:
+    """The (article, reason) pairs of a file's left_out as written; none when it has none."""
+    raw = data.get("left_out") or {}
+    if not isinstance(raw, dict):
+        raise TypeError(f"left_out should be a mapping, not {type(raw).__name__!r}")  # the loader reports it
+    return list(raw.items())
+
+
+def _law_name(value: object) -> str | None:
+    """A file header's law as checked_map takes it; a law that is not a name (the loader's to report) as text."""
+    return str(value) if value else None
+
+
+def _checked_cell(value: object, default_law: str | None, laws: Mapping[str, LawEntry]) -> str:
     mapping = checked_map(value, default_law)
     return "\n".join(f"{laws[k].short_title if k in laws else k}：{v}" for k, v in mapping.items())
 
 
-def _article_cell(src: dict, laws, index) -> str:
+def _article_cell(src: RawMap, laws: Mapping[str, LawEntry], index: Mapping[str, str]) -> str:
     slug = index.get(_str(src.get("law")).strip())
     if src.get("article") is not None:
         try:
@@ -191,7 +226,7 @@ def _is_article(text: str) -> bool:
     return True
 
 
-def _answer_cell(qtype, raw) -> str:
+def _answer_cell(qtype: object, raw: object) -> str:
     if qtype == "judge":
         if isinstance(raw, bool):
             return "正确" if raw else "错误"
@@ -201,26 +236,34 @@ def _answer_cell(qtype, raw) -> str:
     return _str(raw)
 
 
-def _sources_of(q: dict) -> list:
+def _sources_of(q: Mapping[str, object]) -> list[object]:
     raw = q.get("sources") if q.get("sources") is not None else q.get("source")
     if raw is None:
         return []
     return raw if isinstance(raw, list) else [raw]
 
 
-def _rows_of_file(rel: str, data: dict, laws, index) -> list[dict]:
+def _rows_of_file(
+    rel: str, data: _RawFile, laws: Mapping[str, LawEntry], index: Mapping[str, str]
+) -> list[dict[str, str | int]]:
     """The cells (column title -> value) of every question of one file, as the export writes them."""
     header = {
         C_FILE: rel,
         C_FLAW: _str(data.get("law")),
         C_FTOPIC: _str(data.get("topic")),
-        C_FCHECKED: _checked_cell(data.get("checked_against"), data.get("law"), laws),
+        C_FCHECKED: _checked_cell(data.get("checked_against"), _law_name(data.get("law")), laws),
     }
-    rows = []
+    rows: list[dict[str, str | int]] = []
     for q in data["questions"]:
         qtype = q.get("type")
-        row = {C_ID: _str(q.get("id")), C_TYPE: TYPE_LABELS.get(qtype, _str(qtype)), C_STEM: _str(q.get("stem"))}
-        options = q.get("options") if isinstance(q.get("options"), list) else []
+        row: dict[str, str | int] = {
+            C_ID: _str(q.get("id")),
+            # (`in` first: an unhashable type fails here as the lookup always did; a key found is that string)
+            C_TYPE: TYPE_LABELS[str(qtype)] if qtype in TYPE_LABELS else _str(qtype),
+            C_STEM: _str(q.get("stem")),
+        }
+        raw_options = q.get("options")
+        options = raw_options if isinstance(raw_options, list) else []
         for col, opt in zip(OPTION_COLS, options, strict=False):
             row[col] = _str(opt)
         row[C_ANSWER] = _answer_cell(qtype, q.get("answer"))
@@ -233,14 +276,12 @@ def _rows_of_file(rel: str, data: dict, laws, index) -> list[dict]:
                 row[f"依据{n}原文"] = _str(src.get("quote"))
         diff = q.get("difficulty")
         row[C_DIFF] = diff if isinstance(diff, int) and not isinstance(diff, bool) else _str(diff)
-        row[C_TAGS] = (
-            "、".join(_str(t) for t in (q.get("tags") or []))
-            if isinstance(q.get("tags"), list)
-            else _str(q.get("tags"))
-        )
-        row[C_TOPICS] = "、".join(_str(t) for t in (q.get("topics") or []))
+        tags = q.get("tags")
+        row[C_TAGS] = "、".join(_str(t) for t in (tags or [])) if isinstance(tags, list) else _str(tags)
+        # topics are iterated as written, whatever they are (the loader reports a non-list)
+        row[C_TOPICS] = "、".join(_str(t) for t in cast(Iterable[object], q.get("topics") or []))
         if q.get("checked_against") is not None:
-            first = sources[0] if sources and isinstance(sources[0], dict) else {}
+            first: RawMap = sources[0] if sources and isinstance(sources[0], dict) else {}
             row[C_QCHECKED] = _checked_cell(q["checked_against"], index.get(_str(first.get("law")).strip()), laws)
         row.update(header)
         rows.append(row)
@@ -349,8 +390,8 @@ def export_xlsx(bank_dir: Path, out: Path) -> int:
     for cell in lo_ws[1]:
         cell.font, cell.fill = bold, fill
     for rel, data in _read_files(root):
-        for article, reason in sorted((data.get("left_out") or {}).items(), key=lambda kv: int(kv[0])):
-            lo_ws.append([rel, int(article), _escape(str(reason))])
+        for article, reason in sorted(_left_out_items(data), key=lambda kv: _int(kv[0])):
+            lo_ws.append([rel, _int(article), _escape(str(reason))])
     lo_ws.column_dimensions["A"].width = 60
     lo_ws.column_dimensions["C"].width = 60
 
@@ -374,7 +415,7 @@ def export_xlsx(bank_dir: Path, out: Path) -> int:
 # --- reading the sheet --------------------------------------------------------------------------
 
 
-def _cell_text(value) -> str:
+def _cell_text(value: object) -> str:
     """A cell as text: numbers without a trailing .0, dates as ISO, formula escapes removed."""
     if value is None:
         return ""
@@ -419,7 +460,7 @@ def _read_sheet(xlsx: Path) -> _Sheet:
         return sheet
     for cells in it:
         values: dict[str, str] = {}
-        formulas = []
+        formulas: list[str] = []
         for title, cell in zip(titles, cells, strict=False):
             if title is None:
                 continue
@@ -447,7 +488,7 @@ def _split_list(text: str) -> list[str]:
     return [t.strip() for t in _LIST_SPLIT.split(text) if t.strip()]
 
 
-def _parse_checked(text: str, index: dict[str, str]) -> tuple[dict[str, str] | None, str | None]:
+def _parse_checked(text: str, index: Mapping[str, str]) -> tuple[dict[str, str] | None, str | None]:
     out: dict[str, str] = {}
     for line in (x.strip() for x in text.splitlines()):
         if not line:
@@ -460,7 +501,7 @@ def _parse_checked(text: str, index: dict[str, str]) -> tuple[dict[str, str] | N
     return out, None
 
 
-def _parse_answer(qtype: str | None, text: str):
+def _parse_answer(qtype: str | None, text: str) -> bool | str | list[str]:
     if qtype == "judge":
         if text.upper() in _TRUE:
             return True
@@ -474,12 +515,14 @@ def _parse_answer(qtype: str | None, text: str):
     return text.upper() if len(text) == 1 else text
 
 
-def _parse_difficulty(text: str):
+def _parse_difficulty(text: str) -> int | str:
     return int(text) if re.fullmatch(r"\d+", text) else text
 
 
-def _parse_source(law: str, where: str, quote: str, laws, index) -> dict:
-    src: dict = {}
+def _parse_source(
+    law: str, where: str, quote: str, laws: Mapping[str, LawEntry], index: Mapping[str, str]
+) -> dict[str, object]:
+    src: dict[str, object] = {}
     if law:
         src["law"] = law
     slug = index.get(law)
@@ -498,11 +541,13 @@ def _parse_source(law: str, where: str, quote: str, laws, index) -> dict:
     return src
 
 
-def _question(cells: dict[str, str], laws, index) -> tuple[dict, list[str]]:
+def _question(
+    cells: dict[str, str], laws: Mapping[str, LawEntry], index: Mapping[str, str]
+) -> tuple[dict[str, object], list[str]]:
     """One row as the question mapping the YAML file holds (key order as in the bank), and the row's
     sheet-level problems; everything else is left for the loader to judge."""
-    problems = []
-    q: dict = {}
+    problems: list[str] = []
+    q: dict[str, object] = {}
     if cells.get(C_ID):
         q["id"] = cells[C_ID]
     label = cells.get(C_TYPE, "")
@@ -544,13 +589,13 @@ def _question(cells: dict[str, str], laws, index) -> tuple[dict, list[str]]:
         checked, problem = _parse_checked(cells[C_QCHECKED], index)
         if problem:
             problems.append(f"{C_QCHECKED}：{problem}")
-        else:
+        elif checked is not None:  # (always, without a problem)
             q["checked_against"] = _FlowMap(checked)
     return q, problems
 
 
-def _header(cells: dict[str, str], index) -> tuple[dict, str | None]:
-    h: dict = {}
+def _header(cells: dict[str, str], index: Mapping[str, str]) -> tuple[dict[str, object], str | None]:
+    h: dict[str, object] = {}
     if cells.get(C_FLAW):
         h["law"] = cells[C_FLAW]
     if cells.get(C_FTOPIC):
@@ -559,7 +604,8 @@ def _header(cells: dict[str, str], index) -> tuple[dict, str | None]:
         checked, problem = _parse_checked(cells[C_FCHECKED], index)
         if problem:
             return h, f"{C_FCHECKED}：{problem}"
-        h["checked_against"] = _FlowMap(checked)
+        if checked is not None:  # (always, without a problem)
+            h["checked_against"] = _FlowMap(checked)
     return h, None
 
 
@@ -581,27 +627,28 @@ def _file_problem(rel: str) -> str | None:
 # --- YAML writing -------------------------------------------------------------------------------
 
 
-class _Flow(list):
+class _Flow(list[object]):
     """A list written in flow style: [A, C]."""
 
 
-class _FlowMap(dict):
+class _FlowMap(dict[str, object]):
     """A mapping written in flow style: {slug: version}."""
 
 
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow=False, indentless=False):  # noqa: ARG002 - "  - id:" under questions:
-        return super().increase_indent(flow, False)
+class _Dumper(yaml.SafeDumper):  # type: ignore[misc]  # PyYAML has no type stubs here: its classes are Any
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:  # noqa: ARG002 - "  - id:"
+        super().increase_indent(flow, False)
 
 
 _Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
 _Dumper.add_representer(_FlowMap, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True))
 
 
-def _dump(data: dict) -> str:
-    text = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1_000_000)
+def _dump(data: Mapping[str, object]) -> str:
+    text: str = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1_000_000)
     lines = text.splitlines(keepends=True)
-    out, seen = [], False
+    out: list[str] = []
+    seen = False
     for line in lines:
         if line.startswith("  - id:"):
             if seen:
@@ -611,7 +658,7 @@ def _dump(data: dict) -> str:
     return "".join(out)
 
 
-def _key(data) -> str:
+def _key(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=False, default=str)
 
 
@@ -634,16 +681,21 @@ def _question_lines(text: str) -> list[int]:
 
 @dataclass
 class _File:
-    header: dict
+    header: dict[str, object]
     header_row: int
     rows: list[int] = field(default_factory=list)
-    questions: list[dict] = field(default_factory=list)
+    questions: list[dict[str, object]] = field(default_factory=list)
 
-    def data(self) -> dict:
+    def data(self) -> dict[str, object]:
         return {**self.header, "questions": self.questions}
 
 
-def _group(rows, laws, index, problems) -> dict[str, _File]:
+def _group(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    laws: Mapping[str, LawEntry],
+    index: Mapping[str, str],
+    problems: list[tuple[int, str]],
+) -> dict[str, _File]:
     files: dict[str, _File] = {}
     header_key: dict[str, str] = {}
     for row_no, cells in rows:
@@ -697,8 +749,10 @@ def _read_left_out(xlsx: Path) -> dict[str, dict[int, str]] | None:
         wb.close()
 
 
-def _keep_yaml_only(data: dict, old: dict | None, left_out: dict[int, str] | None = None) -> dict:
-    kept = {k: old[k] for k in _YAML_ONLY if old and k in old}
+def _keep_yaml_only(
+    data: dict[str, object], old: _RawFile | None, left_out: dict[int, str] | None = None
+) -> dict[str, object]:
+    kept: dict[str, object] = {k: old.get(k) for k in _YAML_ONLY if old and k in old}
     if left_out:
         kept["left_out"] = left_out
     if not kept:
@@ -761,7 +815,7 @@ def import_xlsx(xlsx: Path, bank_dir: Path, *, load: Callable[[Path], Bank] = lo
                 same_left_out = (
                     sheet_left_out is None
                     or rel not in sheet_left_out
-                    or {int(k): v for k, v in (existing[rel].get("left_out") or {}).items()} == sheet_left_out[rel]
+                    or {_int(k): v for k, v in _left_out_items(existing[rel])} == sheet_left_out[rel]
                 )
                 if rel in old and _key(old[rel].data()) == _key(f.data()) and same_left_out:
                     continue
@@ -769,14 +823,12 @@ def import_xlsx(xlsx: Path, bank_dir: Path, *, load: Callable[[Path], Bank] = lo
             changed[rel] = _dump(_keep_yaml_only(f.data(), existing.get(rel), lo))
         for rel, data in existing.items():  # every question of a file moved elsewhere: keep the header only
             if rel not in files and data["questions"]:
-                changed[rel] = _dump(
-                    {
-                        k: (_FlowMap(v) if k == "checked_against" and isinstance(v, dict) else v)
-                        for k, v in data.items()
-                        if k != "questions"
-                    }
-                    | {"questions": []}
-                )
+                head: dict[str, object] = {
+                    k: (_FlowMap(v) if k == "checked_against" and isinstance(v, dict) else v)
+                    for k, v in data.items()
+                    if k != "questions"
+                }
+                changed[rel] = _dump(head | {"questions": []})
         for rel, text in changed.items():
             target = work / rel
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -792,7 +844,9 @@ def import_xlsx(xlsx: Path, bank_dir: Path, *, load: Callable[[Path], Bank] = lo
     return len(sheet.rows)
 
 
-def _map_issues(issues: list[BankIssue], work: Path, files: dict[str, _File], type_rows: set[int]):
+def _map_issues(
+    issues: list[BankIssue], work: Path, files: dict[str, _File], type_rows: set[int]
+) -> list[tuple[int, str]]:
     lines = {rel: _question_lines((work / rel).read_text(encoding="utf-8")) for rel in files}
     prefix = work.name + "/"
 
@@ -806,13 +860,13 @@ def _map_issues(issues: list[BankIssue], work: Path, files: dict[str, _File], ty
         return files[rel].rows[i], rel, False
 
     def other_rows(message: str) -> str:
-        def sub(m):
+        def sub(m: re.Match[str]) -> str:
             row, rel, whole = locate(m[1], int(m[2]))
             return f"第 {row} 行" if row and not whole else f"{rel}:{m[2]}"
 
         return re.sub(r"([A-Za-z0-9_./\\-]+\.ya?ml):(\d+)", sub, message)
 
-    out = []
+    out: list[tuple[int, str]] = []
     for issue in issues:
         row, rel, whole = locate(issue.file, issue.line)
         if row in type_rows and issue.message.startswith("未知题型"):
@@ -837,11 +891,11 @@ def _write(root: Path, contents: dict[str, bytes], load: Callable[[Path], Bank] 
             _atomic_write(root / rel, data)
         load(root)
     except BaseException:
-        for rel, data in before.items():
-            if data is None:
+        for rel, old in before.items():
+            if old is None:
                 (root / rel).unlink(missing_ok=True)
             else:
-                _atomic_write(root / rel, data)
+                _atomic_write(root / rel, old)
         raise
 
 

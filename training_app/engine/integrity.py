@@ -35,7 +35,8 @@ class AttemptRecord:
 def answer_gaps(rec: AttemptRecord) -> list[float]:
     """Seconds between consecutive first answers, measured on the server (from the start for the first)."""
     times = sorted(a.first_saved_at for a in rec.answers if a.response)
-    out, prev = [], rec.started_at
+    out: list[float] = []
+    prev = rec.started_at
     for t in times:
         out.append(max(0.0, (t - prev).total_seconds()))
         prev = t
@@ -44,7 +45,7 @@ def answer_gaps(rec: AttemptRecord) -> list[float]:
 
 def fast_signal(
     rec: AttemptRecord, *, max_median_seconds: float, min_score: float, min_answers: int = 10
-) -> dict | None:
+) -> dict[str, object] | None:
     gaps = answer_gaps(rec)
     if len(gaps) < min_answers or rec.percent / 100 < min_score:
         return None
@@ -61,7 +62,7 @@ def fast_signal(
 
 def copy_signals(
     records: list[AttemptRecord], *, min_common: int, min_share: float, min_wrong: int, window: timedelta
-) -> list[tuple[int, int, dict]]:
+) -> list[tuple[int, int, dict[str, object]]]:
     """Pairs of attempts taken at the same time that share improbably many identical answers, identical wrong
     answers among them. Candidate pairs come from an index of shared wrong answers, not from all pairs."""
     wrong_index: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -77,26 +78,26 @@ def copy_signals(
         for i in range(len(ids)):
             for j in range(i + 1, len(ids)):
                 shared_wrong[(min(ids[i], ids[j]), max(ids[i], ids[j]))] += 1
-    out = []
+    out: list[tuple[int, int, dict[str, object]]] = []
     for (a_id, b_id), n_wrong in shared_wrong.items():
         if n_wrong < min_wrong:
             continue
-        a, b = by_id[a_id], by_id[b_id]
-        if a.person_id == b.person_id or abs(a.started_at - b.started_at) > window:
+        rec_a, rec_b = by_id[a_id], by_id[b_id]
+        if rec_a.person_id == rec_b.person_id or abs(rec_a.started_at - rec_b.started_at) > window:
             continue
-        ra = {x.question_id: x for x in a.answers if x.response}
-        rb = {x.question_id: x for x in b.answers if x.response}
+        ra = {x.question_id: x for x in rec_a.answers if x.response}
+        rb = {x.question_id: x for x in rec_b.answers if x.response}
         common = sorted(set(ra) & set(rb))
         if len(common) < min_common:
             continue
         same = [qid for qid in common if ra[qid].response == rb[qid].response]
         if len(same) / len(common) < min_share:
             continue
-        evidence = {
+        evidence: dict[str, object] = {
             "common": len(common),
             "identical": len(same),
             "identical_wrong": n_wrong,
-            "started": [a.started_at.isoformat(), b.started_at.isoformat()],
+            "started": [rec_a.started_at.isoformat(), rec_b.started_at.isoformat()],
             "answers": [
                 {
                     "question": qid,
@@ -113,17 +114,17 @@ def copy_signals(
     return out
 
 
-def multi_browser_signal(rec: AttemptRecord) -> dict | None:
+def multi_browser_signal(rec: AttemptRecord) -> dict[str, object] | None:
     """The same attempt answered from two browser sessions at once: the saves alternate A, B, A."""
-    events = sorted((a for a in rec.answers if a.client_id), key=lambda a: a.saved_at)
+    events = sorted(((a, a.client_id) for a in rec.answers if a.client_id), key=lambda pair: pair[0].saved_at)
     seen_order: list[str] = []
-    for e in events:
-        if not seen_order or seen_order[-1] != e.client_id:
-            seen_order.append(e.client_id)
+    for _e, cid in events:
+        if not seen_order or seen_order[-1] != cid:
+            seen_order.append(cid)
     if len(set(seen_order)) < 2 or len(seen_order) == len(set(seen_order)):
         return None  # one browser, or one after the other (a refresh, a new device): not at once
     return {
         "clients": len(set(seen_order)),
         "switches": len(seen_order) - 1,
-        "timeline": [{"at": e.saved_at.isoformat(), "slot": e.slot, "client": e.client_id[:8]} for e in events][:200],
+        "timeline": [{"at": e.saved_at.isoformat(), "slot": e.slot, "client": cid[:8]} for e, cid in events][:200],
     }

@@ -8,6 +8,7 @@ officers costs, not the number of answers.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -50,7 +51,7 @@ from ..vocab import (
 )
 
 
-def _ts(**kw) -> Field:
+def _ts(**kw: Any) -> Any:  # as sqlmodel.Field: Any, standing in for the column's value in the class body
     return Field(sa_type=DateTime(timezone=True), **kw)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from .models import (
     Answer,
@@ -20,39 +20,39 @@ from .models import (
 
 
 def attempts_of_person(session: Session, person_id: int) -> list[Attempt]:
-    return list(session.execute(select(Attempt).where(Attempt.person_id == person_id)).scalars())
+    return list(session.execute(select(Attempt).where(col(Attempt.person_id) == person_id)).scalars())
 
 
 def assignments_of_person(session: Session, person_id: int) -> list[Assignment]:
-    return list(session.execute(select(Assignment).where(Assignment.person_id == person_id)).scalars())
+    return list(session.execute(select(Assignment).where(col(Assignment.person_id) == person_id)).scalars())
 
 
 def answers_of_attempts(session: Session, attempt_ids: list[int]) -> list[Answer]:
-    return list(session.execute(select(Answer).where(Answer.attempt_id.in_(attempt_ids or [-1]))).scalars())
+    return list(session.execute(select(Answer).where(col(Answer.attempt_id).in_(attempt_ids or [-1]))).scalars())
 
 
 def practice_answers_of_person(session: Session, person_id: int) -> list[PracticeAnswer]:
-    return list(session.execute(select(PracticeAnswer).where(PracticeAnswer.person_id == person_id)).scalars())
+    return list(session.execute(select(PracticeAnswer).where(col(PracticeAnswer.person_id) == person_id)).scalars())
 
 
 def review_cards_of_person(session: Session, person_id: int) -> list[ReviewCard]:
-    return list(session.execute(select(ReviewCard).where(ReviewCard.person_id == person_id)).scalars())
+    return list(session.execute(select(ReviewCard).where(col(ReviewCard.person_id) == person_id)).scalars())
 
 
 def study_times_of_person(session: Session, person_id: int) -> list[StudyTime]:
-    return list(session.execute(select(StudyTime).where(StudyTime.person_id == person_id)).scalars())
+    return list(session.execute(select(StudyTime).where(col(StudyTime.person_id) == person_id)).scalars())
 
 
 def study_marks_of_person(session: Session, person_id: int) -> list[StudyMark]:
-    return list(session.execute(select(StudyMark).where(StudyMark.person_id == person_id)).scalars())
+    return list(session.execute(select(StudyMark).where(col(StudyMark.person_id) == person_id)).scalars())
 
 
 def sessions_of_person(session: Session, person_id: int) -> list[UserSession]:
-    return list(session.execute(select(UserSession).where(UserSession.person_id == person_id)).scalars())
+    return list(session.execute(select(UserSession).where(col(UserSession.person_id) == person_id)).scalars())
 
 
 def audit_records_of_actor(session: Session, person_id: int) -> list[AuditLog]:
-    return list(session.execute(select(AuditLog).where(AuditLog.actor_id == person_id)).scalars())
+    return list(session.execute(select(AuditLog).where(col(AuditLog.actor_id) == person_id)).scalars())
 
 
 def campaign_titles(session: Session) -> dict[int, str]:
