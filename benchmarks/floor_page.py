@@ -42,8 +42,13 @@ def _schema() -> bool:
 def _questions() -> list[tuple[str, list[str]]]:
     rng = random.Random(7)
     words = "行政机关应当依法作出处罚决定当事人有权陈述申辩听证复议诉讼期限送达证据程序执法"
-    return [(f"第{i}条规定的情形下，" + "".join(rng.choice(words) for _ in range(40)) + "（ ）。",
-             ["".join(rng.choice(words) for _ in range(14)) for _ in range(4)]) for i in range(1, N + 1)]
+    return [
+        (
+            f"第{i}条规定的情形下，" + "".join(rng.choice(words) for _ in range(40)) + "（ ）。",
+            ["".join(rng.choice(words) for _ in range(14)) for _ in range(4)],
+        )
+        for i in range(1, N + 1)
+    ]
 
 
 def _db() -> sqlite3.Connection:
@@ -58,8 +63,9 @@ ss = st.session_state
 if "attempt" not in ss:
     con = _db()
     try:
-        ss["attempt"] = con.execute("INSERT INTO floor_attempt (started_at, state) VALUES (?, 'in_progress')",
-                                    (time.time(),)).lastrowid
+        ss["attempt"] = con.execute(
+            "INSERT INTO floor_attempt (started_at, state) VALUES (?, 'in_progress')", (time.time(),)
+        ).lastrowid
     finally:
         con.close()
     ss["answers"], ss["flags"], ss["cur"], ss["ends"] = {}, set(), 1, time.time() + 3600
@@ -72,9 +78,12 @@ def save(slot: int, key: str) -> None:
     con = _db()
     try:
         con.execute("BEGIN IMMEDIATE")
-        con.execute("INSERT INTO floor_answer (attempt_id, slot, response, saved_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (attempt_id, slot) DO UPDATE SET response = excluded.response, "
-                    "saved_at = excluded.saved_at", (attempt, slot, response, time.time()))
+        con.execute(
+            "INSERT INTO floor_answer (attempt_id, slot, response, saved_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (attempt_id, slot) DO UPDATE SET response = excluded.response, "
+            "saved_at = excluded.saved_at",
+            (attempt, slot, response, time.time()),
+        )
         con.execute("COMMIT")
     finally:
         con.close()
@@ -102,9 +111,12 @@ stem, options = questions[cur - 1]
 left = int(ss["ends"] - time.time())
 st.subheader("基准页面：与考试页相同的控件")
 st.caption(f"第 1 次作答　截止 —　已答 {len(ss['answers'])}/{N}")
-st.iframe(f"<div id='cd'></div><script>const end = Date.now() + {left} * 1000;"
-          "setInterval(() => document.getElementById('cd').textContent = Math.round((end - Date.now()) / 1000),"
-          " 1000);</script>", height=34)
+st.iframe(
+    f"<div id='cd'></div><script>const end = Date.now() + {left} * 1000;"
+    "setInterval(() => document.getElementById('cd').textContent = Math.round((end - Date.now()) / 1000),"
+    " 1000);</script>",
+    height=34,
+)
 
 
 @st.fragment(run_every=30)
@@ -120,11 +132,23 @@ with st.container(border=True):
     st.markdown(stem)
     key = f"q_{attempt}_{cur}"
     chosen = ss["answers"].get(cur)
-    st.radio("请选择一个答案", list(range(4)), format_func=lambda i: f"{LETTERS[i]}. {options[i]}",
-             index=LETTERS.index(chosen) if chosen else None, key=key, label_visibility="collapsed",
-             on_change=save, args=(cur, key))
-    st.toggle("🚩 标记本题，稍后检查", value=cur in ss["flags"], key=f"flag_{attempt}_{cur}", on_change=flag,
-              args=(cur, f"flag_{attempt}_{cur}"))
+    st.radio(
+        "请选择一个答案",
+        list(range(4)),
+        format_func=lambda i: f"{LETTERS[i]}. {options[i]}",
+        index=LETTERS.index(chosen) if chosen else None,
+        key=key,
+        label_visibility="collapsed",
+        on_change=save,
+        args=(cur, key),
+    )
+    st.toggle(
+        "🚩 标记本题，稍后检查",
+        value=cur in ss["flags"],
+        key=f"flag_{attempt}_{cur}",
+        on_change=flag,
+        args=(cur, f"flag_{attempt}_{cur}"),
+    )
 
 c1, c2 = st.columns(2)
 c1.button("← 上一题", disabled=cur <= 1, width="stretch", on_click=go, args=(cur - 1,))
@@ -135,8 +159,13 @@ with st.expander(f"答题卡（已答 {len(ss['answers'])}，未答 {N - len(ss[
     with st.container(horizontal=True):
         for slot in range(1, N + 1):
             mark = "🚩" if slot in ss["flags"] else ("✅" if slot in ss["answers"] else "⬜")
-            st.button(f"{slot}{mark}", key=f"sheet_{attempt}_{slot}", on_click=go, args=(slot,),
-                      type="primary" if slot == cur else "secondary")
+            st.button(
+                f"{slot}{mark}",
+                key=f"sheet_{attempt}_{slot}",
+                on_click=go,
+                args=(slot,),
+                type="primary" if slot == cur else "secondary",
+            )
 
 
 @st.dialog("确认交卷")
@@ -145,8 +174,9 @@ def confirm_submit() -> None:
     if st.button("确认交卷", type="primary", key="confirm_submit"):
         con = _db()
         try:
-            con.execute("UPDATE floor_attempt SET state = 'finished' WHERE id = ? AND state = 'in_progress'",
-                        (attempt,))
+            con.execute(
+                "UPDATE floor_attempt SET state = 'finished' WHERE id = ? AND state = 'in_progress'", (attempt,)
+            )
         finally:
             con.close()
         ss["finished"] = True
