@@ -13,6 +13,7 @@ from ..store import campaigns as cq
 from ..store import exams as eq
 from ..store.db import read_session, write_session
 from ..store.models import AUDIENCES, REVIEW_POLICIES, Campaign
+from . import views
 from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require
 from .exams import close_overdue, regrade_campaign, submit_attempt  # noqa: F401 - regrade is offered on the campaigns page
 
@@ -417,14 +418,18 @@ def my_exams(app: App, actor: Actor, *, now: datetime | None = None) -> list[MyE
     """我的考试: assigned campaigns with status (未开始/进行中/已完成/已逾期), deadline and best score."""
     require(actor, "officer", "leader")
     now = now or deadlines.utcnow()
-    close_overdue(app, person_id=actor.id, now=now)
     out = []
     with read_session(app.engine) as s:
         for a, c in cq.assignments_of_person(s, actor.id):
             current = eq.open_attempt(s, a.id)
+            grade, passed, finished = a.grade, a.passed, a.attempts_finished
+            if current is not None and views.is_overdue(current, now):
+                # Past its deadline and not swept yet: shown as the sweep will close it, nothing written.
+                grade, passed = views.campaign_grade_at_deadline(app, s, current, c)
+                finished, current = finished + 1, None
             close_at = deadlines.personal_close(c.closes_at, a.extended_until)
             status = deadlines.assignment_status(
-                now, c.opens_at, c.closes_at, a.extended_until, current is not None, a.attempts_finished
+                now, c.opens_at, c.closes_at, a.extended_until, current is not None, finished
             )
             ok, reason = deadlines.can_start(
                 now,
@@ -447,12 +452,12 @@ def my_exams(app: App, actor: Actor, *, now: datetime | None = None) -> list[MyE
                     c.time_limit_minutes,
                     c.attempts_allowed,
                     a.attempts_started,
-                    a.grade,
-                    a.passed,
+                    grade,
+                    passed,
                     current.id if current else None,
                     ok,
                     reason,
-                    a.attempts_finished,
+                    finished,
                     c.pass_mark,
                 )
             )
