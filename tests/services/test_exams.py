@@ -91,9 +91,9 @@ def test_sweep_closes_overdue_attempts(app):
     cid = make_campaign(app, coordinator, minutes=10)
     t0 = utcnow()
     ids = [exams.start_attempt(app, o, cid, now=t0).attempt_id for o in officers]
-    assert campaigns.sweep(app, coordinator, now=t0 + timedelta(minutes=5)) == 0
-    assert campaigns.sweep(app, coordinator, now=t0 + timedelta(minutes=11)) == len(ids)
-    assert campaigns.sweep(app, coordinator, now=t0 + timedelta(minutes=12)) == 0
+    assert campaigns.sweep(app, coordinator, now=t0 + timedelta(minutes=5)).closed == 0
+    assert campaigns.sweep(app, coordinator, now=t0 + timedelta(minutes=11)).closed == len(ids)
+    assert campaigns.sweep(app, coordinator, now=t0 + timedelta(minutes=12)).closed == 0
     for o, aid in zip(officers, ids):
         assert exams.attempt_view(app, o, aid).state == "finished"
 

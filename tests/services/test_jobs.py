@@ -6,11 +6,13 @@ import time
 from contextlib import contextmanager
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event
 
 from tests.support.factory import district, make_campaign
 from training_app.engine.deadlines import utcnow
 from training_app.services import campaigns, exams, jobs, learning
+from training_app.services.common import PermissionDenied
 from training_app.store.db import read_session
 from training_app.store.models import Attempt
 
@@ -111,3 +113,10 @@ def test_my_exams_shows_an_overdue_attempt_as_the_sweep_will_close_it_without_wr
     assert _state(app, second) == "finished"
     [after] = [e for e in campaigns.my_exams(app, o, now=later) if e.campaign_id == cid]
     assert after == before
+
+
+def test_campaigns_sweep_is_the_job_behind_a_staff_check(app):
+    _, coordinator, officers, cid = district(app)
+    with pytest.raises(PermissionDenied):
+        campaigns.sweep(app, officers[0])
+    assert campaigns.sweep(app, coordinator) == jobs.SweepResult(0, 0)

@@ -13,9 +13,9 @@ from ..store import campaigns as cq
 from ..store import exams as eq
 from ..store.db import read_session, write_session
 from ..store.models import AUDIENCES, REVIEW_POLICIES, Campaign
-from . import views
+from . import jobs, views
 from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require
-from .exams import close_overdue, regrade_campaign, submit_attempt  # noqa: F401 - regrade is offered on the campaigns page
+from .exams import regrade_campaign, submit_attempt  # noqa: F401 - regrade is offered on the campaigns page
 
 
 @dataclass
@@ -331,11 +331,14 @@ def get_campaign(app: App, actor: Actor, campaign_id: int) -> Campaign:
     return c
 
 
-def sweep(app: App, actor: Actor | None = None, *, campaign_id: int | None = None, now: datetime | None = None) -> int:
-    """Close and grade every attempt past its deadline (coordinator pages and `training-app sweep`)."""
+def sweep(
+    app: App, actor: Actor | None = None, *, campaign_id: int | None = None, now: datetime | None = None
+) -> jobs.SweepResult:
+    """The sweep (``jobs.sweep``) run on a staff member's behalf: close and grade every attempt past its deadline,
+    send the wrong answers of reviews opened since to the 错题本. No page calls it while it draws."""
     if actor is not None:
         require(actor, "coordinator", "admin")
-    return close_overdue(app, campaign_id=campaign_id, now=now)
+    return jobs.sweep(app, campaign_id=campaign_id, now=now)
 
 
 @dataclass
