@@ -15,6 +15,7 @@ from training_app.services import campaigns, exams, jobs, learning
 from training_app.services.common import PermissionDenied
 from training_app.store.db import read_session
 from training_app.store.models import Attempt
+from training_app.vocab import AssignmentStatus
 
 
 def test_sweep_closes_overdue_and_syncs_reviews_opened_since(app):
@@ -105,7 +106,7 @@ def test_my_exams_shows_an_overdue_attempt_as_the_sweep_will_close_it_without_wr
         [before] = [e for e in campaigns.my_exams(app, o, now=later) if e.campaign_id == cid]
     assert written == []
     assert _state(app, second) == "in_progress"
-    assert before.status == "已完成" and before.open_attempt_id is None
+    assert before.status == AssignmentStatus.DONE and before.open_attempt_id is None
     assert before.attempts_finished == 2 and before.grade == 50.0 and not before.passed and before.failed
     assert before.can_start and before.attempts_left == 1
 

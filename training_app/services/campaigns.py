@@ -13,6 +13,7 @@ from ..store import campaigns as cq
 from ..store import exams as eq
 from ..store.db import read_session, write_session
 from ..store.models import AUDIENCES, REVIEW_POLICIES, Campaign
+from ..vocab import AssignmentStatus
 from . import jobs, views
 from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require
 from .exams import regrade_campaign, submit_attempt  # noqa: F401 - regrade is offered on the campaigns page
@@ -345,7 +346,7 @@ def sweep(
 class MyExam:
     campaign_id: int
     title: str
-    status: str
+    status: AssignmentStatus  # its Chinese label: vocab.ASSIGNMENT_STATUS_LABELS
     opens_at: datetime
     closes_at: datetime
     time_limit_minutes: int
@@ -418,7 +419,8 @@ def exam_brief(app: App, actor: Actor, campaign_id: int, *, now: datetime | None
 
 
 def my_exams(app: App, actor: Actor, *, now: datetime | None = None) -> list[MyExam]:
-    """我的考试: assigned campaigns with status (未开始/进行中/已完成/已逾期), deadline and best score."""
+    """我的考试: assigned campaigns with status (not open, not started, in progress, done, overdue), deadline and
+    best score."""
     require(actor, "officer", "leader")
     now = now or deadlines.utcnow()
     out = []
@@ -431,7 +433,7 @@ def my_exams(app: App, actor: Actor, *, now: datetime | None = None) -> list[MyE
                 grade, passed = views.campaign_grade_at_deadline(app, s, current, c)
                 finished, current = finished + 1, None
             close_at = deadlines.personal_close(c.closes_at, a.extended_until)
-            status = deadlines.assignment_status(
+            status = deadlines.assignment_state(
                 now, c.opens_at, c.closes_at, a.extended_until, current is not None, finished
             )
             ok, reason = deadlines.can_start(
