@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..engine import deadlines
-from ..engine.scoring import GRADING_METHODS
 from ..store import audit
 from ..store import campaigns as cq
 from ..store import exams as eq
 from ..store.db import read_session, write_session
-from ..store.models import AUDIENCES, REVIEW_POLICIES, Campaign
-from ..vocab import AssignmentStatus
+from ..store.models import Campaign
+from ..vocab import AUDIENCES, GRADING_METHODS, REVIEW_POLICIES, AssignmentStatus
 from . import jobs, views
 from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require
 from .exams import regrade_campaign, submit_attempt  # noqa: F401 - regrade is offered on the campaigns page
