@@ -67,8 +67,15 @@ class Proc:
     def __init__(self, cmd: list[str], *, cwd: Path, env: dict, log: Path) -> None:
         self.log = log
         with open(log, "ab") as fh:
-            self.p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL, start_new_session=True)
+            self.p = subprocess.Popen(
+                cmd,
+                cwd=cwd,
+                env=env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
 
     def stop(self) -> None:
         if self.p.poll() is None:
@@ -84,21 +91,38 @@ class Proc:
 
 def app_env(database_url: str, data_dir: Path) -> dict:
     env = dict(os.environ)
-    env.update({"DATABASE_URL": database_url, "QUESTION_BANK_DIR": str(REPO / "question_bank"), "DEMO_MODE": "1",
-                "TRAINING_APP_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1", "TRUSTED_PROXIES": "127.0.0.1",
-                "DB_POOL_SIZE": "10", "DB_MAX_OVERFLOW": "10", "PYTHONPATH": str(REPO)})
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "QUESTION_BANK_DIR": str(REPO / "question_bank"),
+            "DEMO_MODE": "1",
+            "TRAINING_APP_DATA_DIR": str(data_dir),
+            "PYTHONUNBUFFERED": "1",
+            "TRUSTED_PROXIES": "127.0.0.1",
+            "DB_POOL_SIZE": "10",
+            "DB_MAX_OVERFLOW": "10",
+            "PYTHONPATH": str(REPO),
+        }
+    )
     env.pop("APP_SECRET", None)
     return env
 
 
 def cli(args: list[str], database_url: str, data_dir: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "training_app.cli", *args], cwd=REPO,
-                          env=app_env(database_url, data_dir), capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "training_app.cli", *args],
+        cwd=REPO,
+        env=app_env(database_url, data_dir),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if proc.returncode != 0:
         raise RuntimeError(f"training-app {' '.join(args)}: {proc.stdout}\n{proc.stderr}")
 
 
 # --- nginx, from deploy/nginx.conf's upstream and proxy settings --------------------------------------------------
+
 
 def _block(text: str, head: str) -> str:
     """The `head { ... }` block of an nginx config (balanced braces)."""
@@ -110,7 +134,7 @@ def _block(text: str, head: str) -> str:
         elif text[j] == "}":
             depth -= 1
             if depth == 0:
-                return text[i:j + 1]
+                return text[i : j + 1]
         j += 1
 
 
@@ -158,14 +182,19 @@ def start_nginx(workdir: Path, backends: list[int]) -> tuple[Proc, str]:
     port = free_port()
     conf = workdir / "nginx.conf"
     conf.write_text(nginx_config(workdir, port, backends), encoding="utf-8")
-    proc = Proc([nginx_binary(), "-p", str(workdir), "-e", str(workdir / "error.log"), "-c", str(conf),
-                 "-g", "daemon off;"], cwd=workdir, env=dict(os.environ), log=workdir / "nginx.out")
+    proc = Proc(
+        [nginx_binary(), "-p", str(workdir), "-e", str(workdir / "error.log"), "-c", str(conf), "-g", "daemon off;"],
+        cwd=workdir,
+        env=dict(os.environ),
+        log=workdir / "nginx.out",
+    )
     url = f"http://127.0.0.1:{port}"
     wait_health(url, proc.p, workdir / "error.log", timeout=30)
     return proc, url
 
 
 # --- PostgreSQL (production-like durability: fsync and synchronous_commit on) ----------------------------------
+
 
 class Postgres:
     def __init__(self, root: Path) -> None:
@@ -187,12 +216,34 @@ class Postgres:
         self.root.mkdir(parents=True, exist_ok=True)
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")
-        self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--locale=C.UTF-8")
-        opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200 "
-                f"-c shared_buffers=256MB")
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", opts, "-l", str(self.root / "log"), "-w",
-                  "-t", "60", "start")
+        self._run(
+            str(self.bin / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
+        opts = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200 "
+            f"-c shared_buffers=256MB"
+        )
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            opts,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         return self
 
     def url(self, db: str) -> str:
@@ -209,6 +260,7 @@ class Postgres:
 
 
 # --- one point of the curve ---------------------------------------------------------------------------------------
+
 
 class Setup:
     """Seeds once; for each point gives a fresh database and started servers (app, floor, proxies)."""
@@ -250,10 +302,14 @@ class Setup:
     def start_app(self, database_url: str, d: Path) -> tuple[str, list[int]]:
         ports = [free_port() for _ in range(self.processes)]
         for port in ports:
-            p = Proc([sys.executable, "-m", "training_app.cli", "serve", "--port", str(port), "--address",
-                      "127.0.0.1"], cwd=REPO, env=app_env(database_url, d), log=d / f"app-{port}.log")
+            p = Proc(
+                [sys.executable, "-m", "training_app.cli", "serve", "--port", str(port), "--address", "127.0.0.1"],
+                cwd=REPO,
+                env=app_env(database_url, d),
+                log=d / f"app-{port}.log",
+            )
             self.running.append(p)
-        for port, p in zip(ports, self.running[-len(ports):]):
+        for port, p in zip(ports, self.running[-len(ports) :]):
             wait_health(f"http://127.0.0.1:{port}", p.p, p.log)
         pids = [pid_listening_on(p) for p in ports]
         if self.processes == 1:
@@ -269,8 +325,23 @@ class Setup:
         ports = [free_port() for _ in range(self.processes)]
         env = dict(os.environ, FLOOR_DB=str(db), PYTHONUNBUFFERED="1")
         for port in ports:
-            p = Proc([sys.executable, "-m", "streamlit", "run", str(FLOOR_PAGE), "--server.port", str(port),
-                      "--server.address", "127.0.0.1", *SERVER_FLAGS], cwd=d, env=env, log=d / f"floor-{port}.log")
+            p = Proc(
+                [
+                    sys.executable,
+                    "-m",
+                    "streamlit",
+                    "run",
+                    str(FLOOR_PAGE),
+                    "--server.port",
+                    str(port),
+                    "--server.address",
+                    "127.0.0.1",
+                    *SERVER_FLAGS,
+                ],
+                cwd=d,
+                env=env,
+                log=d / f"floor-{port}.log",
+            )
             self.running.append(p)
             wait_health(f"http://127.0.0.1:{port}", p.p, p.log)
         pids = [pid_listening_on(p) for p in ports]
@@ -296,10 +367,29 @@ def run_point(setup: Setup, n: int, args) -> dict:
     try:
         url, pids = setup.start_app(database_url, d)
         floor_url, floor_pids, floor_db = setup.start_floor(d)
-        argv = ["--url", url, "--officers", str(n), "--credentials", str(setup.credentials),
-                "--database-url", database_url, "--coordinators", str(args.coordinators),
-                "--ramp-s", str(args.ramp_s), "--think-s", args.think_s, "--duration-s", str(args.duration_s),
-                "--spread-sources", "--floor-url", floor_url, "--floor-database-url", floor_db]
+        argv = [
+            "--url",
+            url,
+            "--officers",
+            str(n),
+            "--credentials",
+            str(setup.credentials),
+            "--database-url",
+            database_url,
+            "--coordinators",
+            str(args.coordinators),
+            "--ramp-s",
+            str(args.ramp_s),
+            "--think-s",
+            args.think_s,
+            "--duration-s",
+            str(args.duration_s),
+            "--spread-sources",
+            "--floor-url",
+            floor_url,
+            "--floor-database-url",
+            floor_db,
+        ]
         for p in pids:
             argv += ["--server-pid", str(p)]
         for p in floor_pids:
@@ -330,15 +420,20 @@ def crossing(points: list[dict], name: str = "answer", limit: float = 1.0) -> fl
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--setup", choices=("sqlite1", "pg2"), required=True,
-                    help="sqlite1: one app process on SQLite; pg2: two app processes on PostgreSQL behind nginx")
+    ap.add_argument(
+        "--setup",
+        choices=("sqlite1", "pg2"),
+        required=True,
+        help="sqlite1: one app process on SQLite; pg2: two app processes on PostgreSQL behind nginx",
+    )
     ap.add_argument("--officers", default="20,40,60,80", help="the points of the curve, comma-separated")
     ap.add_argument("--duration-s", type=float, default=90.0)
     ap.add_argument("--ramp-s", type=float, default=20.0)
     ap.add_argument("--think-s", default="8-20")
     ap.add_argument("--coordinators", type=int, default=2)
-    ap.add_argument("--stop-after-crossing", action="store_true",
-                    help="stop after the first point whose answer p95 is above 1 s")
+    ap.add_argument(
+        "--stop-after-crossing", action="store_true", help="stop after the first point whose answer p95 is above 1 s"
+    )
     ap.add_argument("--out", help="write every point's full report here (JSON)")
     args = ap.parse_args(argv)
 
@@ -359,52 +454,69 @@ def main(argv: list[str] | None = None) -> int:
                 ours = report["interactions"]
                 floor = report.get("floor", {}).get("interactions", {})
                 cpu = [p["cpu_mean_pct"] for p in report["server"]["processes"].values() if p["cpu_mean_pct"]]
-                points.append({
-                    "officers": n, "elapsed_s": round(time.time() - t0),
-                    "p95": {k: v["p95_s"] for k, v in ours.items()},
-                    "steady_p95": {k: v["steady_p95_s"] for k, v in ours.items()},
-                    "steady_count": {k: v["steady_count"] for k, v in ours.items()},
-                    "floor_steady_p95": {k: v["steady_p95_s"] for k, v in floor.items()},
-                    "p50": {k: v["p50_s"] for k, v in ours.items()},
-                    "floor_p95": {k: v["p95_s"] for k, v in floor.items()},
-                    "errors": report["errors"], "lost": report["lost"],
-                    "checked": report["lost_check"]["checked"],
-                    "floor_errors": report.get("floor", {}).get("errors"),
-                    "server_cpu_pct": cpu, "server_rss_max_mb": [p["rss_max_mb"] for p in
-                                                                 report["server"]["processes"].values()],
-                    "load1_mean": report["server"].get("machine_load1_mean"),
-                    "answers": ours.get("answer", {}).get("count", 0),
-                })
+                points.append(
+                    {
+                        "officers": n,
+                        "elapsed_s": round(time.time() - t0),
+                        "p95": {k: v["p95_s"] for k, v in ours.items()},
+                        "steady_p95": {k: v["steady_p95_s"] for k, v in ours.items()},
+                        "steady_count": {k: v["steady_count"] for k, v in ours.items()},
+                        "floor_steady_p95": {k: v["steady_p95_s"] for k, v in floor.items()},
+                        "p50": {k: v["p50_s"] for k, v in ours.items()},
+                        "floor_p95": {k: v["p95_s"] for k, v in floor.items()},
+                        "errors": report["errors"],
+                        "lost": report["lost"],
+                        "checked": report["lost_check"]["checked"],
+                        "floor_errors": report.get("floor", {}).get("errors"),
+                        "server_cpu_pct": cpu,
+                        "server_rss_max_mb": [p["rss_max_mb"] for p in report["server"]["processes"].values()],
+                        "load1_mean": report["server"].get("machine_load1_mean"),
+                        "answers": ours.get("answer", {}).get("count", 0),
+                    }
+                )
                 a = points[-1]["p95"].get("answer")
                 f = points[-1]["floor_p95"].get("answer")
-                print(f"== {args.setup} {n} officers: answer p95 {a} s, floor {f} s, errors {report['errors']}, "
-                      f"lost {report['lost']}", flush=True)
+                print(
+                    f"== {args.setup} {n} officers: answer p95 {a} s, floor {f} s, errors {report['errors']}, "
+                    f"lost {report['lost']}",
+                    flush=True,
+                )
                 if args.stop_after_crossing and a is not None and a > 1.0:
                     break
         finally:
             setup.close()
-    result = {"setup": args.setup, "machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname())},
-              "think_s": args.think_s, "duration_s": args.duration_s, "ramp_s": args.ramp_s, "points": points,
-              "answer_p95_crosses_1s_at": crossing(points),
-              "floor_answer_p95_crosses_1s_at": crossing([{**p, "p95": p["floor_p95"]} for p in points]),
-              "steady_answer_p95_crosses_1s_at": crossing([{**p, "p95": p["steady_p95"]} for p in points]),
-              "floor_steady_answer_p95_crosses_1s_at": crossing([{**p, "p95": p["floor_steady_p95"]}
-                                                                 for p in points])}
+    result = {
+        "setup": args.setup,
+        "machine": {"cpus": os.cpu_count(), "uname": " ".join(os.uname())},
+        "think_s": args.think_s,
+        "duration_s": args.duration_s,
+        "ramp_s": args.ramp_s,
+        "points": points,
+        "answer_p95_crosses_1s_at": crossing(points),
+        "floor_answer_p95_crosses_1s_at": crossing([{**p, "p95": p["floor_p95"]} for p in points]),
+        "steady_answer_p95_crosses_1s_at": crossing([{**p, "p95": p["steady_p95"]} for p in points]),
+        "floor_steady_answer_p95_crosses_1s_at": crossing([{**p, "p95": p["floor_steady_p95"]} for p in points]),
+    }
     print(json.dumps({k: v for k, v in result.items() if k != "points"}, ensure_ascii=False))
-    print(f"{'officers':>9}{'answer p95':>12}{'floor p95':>11}{'ratio':>8}{'steady':>9}{'floor':>8}{'ratio':>8}"
-          f"{'login p95':>11}{'errors':>8}{'lost':>6}{'CPU %':>12}{'load':>6}")
+    print(
+        f"{'officers':>9}{'answer p95':>12}{'floor p95':>11}{'ratio':>8}{'steady':>9}{'floor':>8}{'ratio':>8}"
+        f"{'login p95':>11}{'errors':>8}{'lost':>6}{'CPU %':>12}{'load':>6}"
+    )
     for p in points:
         a, f = p["p95"].get("answer"), p["floor_p95"].get("answer")
         sa, sf = p["steady_p95"].get("answer"), p["floor_steady_p95"].get("answer")
-        print(f"{p['officers']:>9}{_s(a):>12}{_s(f):>11}{(f'{a / f:.2f}×' if a and f else '—'):>8}"
-              f"{_s(sa):>9}{_s(sf):>8}{(f'{sa / sf:.2f}×' if sa and sf else '—'):>8}"
-              f"{_s(p['p95'].get('login')):>11}{p['errors']:>8}{p['lost']:>6}"
-              f"{'/'.join(f'{c:.0f}' for c in p['server_cpu_pct']):>12}"
-              f"{(p['load1_mean'] or 0):>6.1f}")
+        print(
+            f"{p['officers']:>9}{_s(a):>12}{_s(f):>11}{(f'{a / f:.2f}×' if a and f else '—'):>8}"
+            f"{_s(sa):>9}{_s(sf):>8}{(f'{sa / sf:.2f}×' if sa and sf else '—'):>8}"
+            f"{_s(p['p95'].get('login')):>11}{p['errors']:>8}{p['lost']:>6}"
+            f"{'/'.join(f'{c:.0f}' for c in p['server_cpu_pct']):>12}"
+            f"{(p['load1_mean'] or 0):>6.1f}"
+        )
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps({**result, "reports": reports}, ensure_ascii=False, indent=1,
-                                             default=str), encoding="utf-8")
+        Path(args.out).write_text(
+            json.dumps({**result, "reports": reports}, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+        )
     return 0
 
 

@@ -35,8 +35,10 @@ def main() -> int:
     for label in ("first (issues the missing certificates)", "second (all issued)"):
         t = time.perf_counter()
         n, data = certificates.certificates_zip(app, actor, campaign_id)
-        print(f"campaign {campaign_id}, {label}: {n} certificates, {len(data) / 1e6:.1f} MB, "
-              f"{time.perf_counter() - t:.1f} s")
+        print(
+            f"campaign {campaign_id}, {label}: {n} certificates, {len(data) / 1e6:.1f} MB, "
+            f"{time.perf_counter() - t:.1f} s"
+        )
     shutil.rmtree(work.parent, ignore_errors=True)
     return 0
 

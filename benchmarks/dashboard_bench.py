@@ -118,7 +118,21 @@ def check_items(app: App, campaign_id: int, rows: list[tuple]) -> str:
     bad = 0
     for qid, r in got.items():
         st = stored[qid]
-        want = (st.n, st.sx, st.sxx, st.sy, st.syy, st.sxy, st.opt0, st.opt1, st.opt2, st.opt3, st.opt4, st.opt5, st.blank)
+        want = (
+            st.n,
+            st.sx,
+            st.sxx,
+            st.sy,
+            st.syy,
+            st.sxy,
+            st.opt0,
+            st.opt1,
+            st.opt2,
+            st.opt3,
+            st.opt4,
+            st.opt5,
+            st.blank,
+        )
         if not all(_close(x, y) for x, y in zip(r[1:], want)):
             bad += 1
     return "same numbers" if not bad else f"MISMATCH in {bad} of {len(got)} questions"
@@ -164,29 +178,61 @@ def run(app: App, coordinator: Actor, campaign_id: int, *, reps: int, budget_s: 
 
     def cmp_summary(o, f):
         n, done, passed, avg, ns = f[0]
-        same = (o["eligible"] == n and o["completed"] == (done or 0) and o["passed"] == (passed or 0)
-                and o["not_started"] == (ns or 0)
-                and _close(o["average_score"], None if avg is None else one_decimal(float(avg)), 1e-9))
+        same = (
+            o["eligible"] == n
+            and o["completed"] == (done or 0)
+            and o["passed"] == (passed or 0)
+            and o["not_started"] == (ns or 0)
+            and _close(o["average_score"], None if avg is None else one_decimal(float(avg)), 1e-9)
+        )
         return "same numbers" if same else f"MISMATCH: {o} vs {f[0]}"
 
-    measure("dashboard: summary", lambda: dashboard.summary(app, coordinator, campaign_id), SUMMARY, base, cmp_summary,
-            "services.dashboard.summary (assignment) vs COUNT/SUM/AVG over the roster joined to per-person attempts")
+    measure(
+        "dashboard: summary",
+        lambda: dashboard.summary(app, coordinator, campaign_id),
+        SUMMARY,
+        base,
+        cmp_summary,
+        "services.dashboard.summary (assignment) vs COUNT/SUM/AVG over the roster joined to per-person attempts",
+    )
 
     def cmp_units(o, f):
-        ours = {r["unit_id"]: (r["eligible"], r["completed"], r["passed"], r["not_started"], r["average_score"],
-                               r["study_target_rate"]) for r in o}
-        floor = {uid: (n, done or 0, p or 0, ns or 0, None if avg is None else one_decimal(float(avg)),
-                       rate(reached, learners))
-                 for uid, _name, n, done, p, avg, ns, learners, reached in f}
+        ours = {
+            r["unit_id"]: (
+                r["eligible"],
+                r["completed"],
+                r["passed"],
+                r["not_started"],
+                r["average_score"],
+                r["study_target_rate"],
+            )
+            for r in o
+        }
+        floor = {
+            uid: (
+                n,
+                done or 0,
+                p or 0,
+                ns or 0,
+                None if avg is None else one_decimal(float(avg)),
+                rate(reached, learners),
+            )
+            for uid, _name, n, done, p, avg, ns, learners, reached in f
+        }
         if set(ours) != set(floor):
             return f"MISMATCH: {len(ours)} units vs {len(floor)}"
         bad = sum(1 for k in ours if not all(_close(a, b) for a, b in zip(ours[k], floor[k])))
         return "same numbers" if not bad else f"MISMATCH in {bad} of {len(ours)} units"
 
-    measure("dashboard: units_table", lambda: dashboard.units_table(app, coordinator, campaign_id), UNITS,
-            {**base, "target": target, **days}, cmp_units,
-            "services.dashboard.units_table (assignment + study_time) vs one statement: per-unit roster × attempts "
-            "joined to per-unit study time")
+    measure(
+        "dashboard: units_table",
+        lambda: dashboard.units_table(app, coordinator, campaign_id),
+        UNITS,
+        {**base, "target": target, **days},
+        cmp_units,
+        "services.dashboard.units_table (assignment + study_time) vs one statement: per-unit roster × attempts "
+        "joined to per-unit study time",
+    )
 
     def cmp_people(o, f):
         ours = [(r["person_id"], r.get("study_hours")) for r in o]
@@ -195,17 +241,32 @@ def run(app: App, coordinator: Actor, campaign_id: int, *, reps: int, budget_s: 
             floor = [(pid, None) for pid, _ in floor]
         return "same numbers" if ours == floor else f"MISMATCH: {len(o)} people vs {len(f)}"
 
-    measure("dashboard: people(not_started)", lambda: dashboard.people(app, coordinator, campaign_id, only="not_started"),
-            NOT_STARTED, {**base, **days}, cmp_people,
-            "services.dashboard.people(only='not_started') (assignment + study hours) vs the roster WHERE NOT EXISTS "
-            "an attempt, with each one's study time this year")
+    measure(
+        "dashboard: people(not_started)",
+        lambda: dashboard.people(app, coordinator, campaign_id, only="not_started"),
+        NOT_STARTED,
+        {**base, **days},
+        cmp_people,
+        "services.dashboard.people(only='not_started') (assignment + study hours) vs the roster WHERE NOT EXISTS "
+        "an attempt, with each one's study time this year",
+    )
 
-    measure("dashboard: heatmap", lambda: dashboard.heatmap(app, coordinator, campaign_id), HEATMAP, {"c": campaign_id},
-            lambda o, f: check_heatmap(app, campaign_id, f, o),
-            "services.dashboard.heatmap (unit_law_stat) vs accuracy per unit × law from answers joined to attempts")
+    measure(
+        "dashboard: heatmap",
+        lambda: dashboard.heatmap(app, coordinator, campaign_id),
+        HEATMAP,
+        {"c": campaign_id},
+        lambda o, f: check_heatmap(app, campaign_id, f, o),
+        "services.dashboard.heatmap (unit_law_stat) vs accuracy per unit × law from answers joined to attempts",
+    )
 
-    measure("dashboard: item_analysis", lambda: dashboard.item_analysis(app, coordinator, campaign_id), ITEMS,
-            {"c": campaign_id}, lambda o, f: check_items(app, campaign_id, f),
-            "services.dashboard.item_analysis (item_stat) vs facility/discrimination sums and option counts per "
-            "question from answers")
+    measure(
+        "dashboard: item_analysis",
+        lambda: dashboard.item_analysis(app, coordinator, campaign_id),
+        ITEMS,
+        {"c": campaign_id},
+        lambda o, f: check_items(app, campaign_id, f),
+        "services.dashboard.item_analysis (item_stat) vs facility/discrimination sums and option counts per "
+        "question from answers",
+    )
     return figures

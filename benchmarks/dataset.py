@@ -78,6 +78,7 @@ def sqlite_url(path: Path) -> str:
 
 # --- reuse ---------------------------------------------------------------------------------------
 
+
 def _read_meta(engine: Engine) -> dict | None:
     try:
         if "bench_meta" not in inspect(engine).get_table_names():
@@ -90,16 +91,28 @@ def _read_meta(engine: Engine) -> dict | None:
 
 
 def _dataset(meta: dict, url: str, built: float | None) -> Dataset:
-    return Dataset(scale=meta["scale"], url=url, officers=meta["officers"], previous_campaign=meta["previous_campaign"],
-                   current_campaign=meta["current_campaign"], coordinator=meta["coordinator"], built_seconds=built,
-                   meta=meta)
+    return Dataset(
+        scale=meta["scale"],
+        url=url,
+        officers=meta["officers"],
+        previous_campaign=meta["previous_campaign"],
+        current_campaign=meta["current_campaign"],
+        coordinator=meta["coordinator"],
+        built_seconds=built,
+        meta=meta,
+    )
 
 
 def _reusable(meta: dict | None, scale: str) -> bool:
     from training_app.store.migrate import head_revision
 
-    return bool(meta and meta.get("version") == VERSION and meta.get("scale") == scale and meta.get("complete")
-                and meta.get("schema") == head_revision())
+    return bool(
+        meta
+        and meta.get("version") == VERSION
+        and meta.get("scale") == scale
+        and meta.get("complete")
+        and meta.get("schema") == head_revision()
+    )
 
 
 def ensure(scale: str, database_url: str | None = None, *, rebuild: bool = False) -> Dataset:
@@ -138,7 +151,9 @@ def ensure(scale: str, database_url: str | None = None, *, rebuild: bool = False
             people = conn.execute(text("SELECT COUNT(*) FROM person")).scalar() if "person" in names else 0
         if people:
             engine.dispose()
-            raise SystemExit("该数据库已有数据且不是基准测试数据库（没有 bench_meta 表）；请给 --database-url 一个空数据库")
+            raise SystemExit(
+                "该数据库已有数据且不是基准测试数据库（没有 bench_meta 表）；请给 --database-url 一个空数据库"
+            )
     if names:
         log("dropping the previous benchmark dataset")
         _drop_all(engine)
@@ -160,6 +175,7 @@ def _drop_all(engine: Engine) -> None:
 
 
 # --- build ---------------------------------------------------------------------------------------
+
 
 def _build_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
@@ -243,11 +259,17 @@ def _bank_arrays(bank, blueprint) -> _Bank:
         # (T, 正确) or 1 (F, 错误). No question has six options, so "F" alone is always a judge answer.
         opts = [0] if resp == "T" else [1] if resp == "F" else [LETTERS.index(ch) for ch in resp]
         masks[resp] = sum(1 << i for i in set(opts))
-    return _Bank(qids=qids, qindex={q: i for i, q in enumerate(qids)},
-                 key=np.array([bank.questions[q].answer for q in qids], dtype="<U6"), wrong=wrong,
-                 law_of=np.array([law_index[bank.questions[q].law] for q in qids]), laws=laws,
-                 difficulty=np.array([bank.questions[q].difficulty for q in qids], dtype=float),
-                 points=np.array([blueprint.points_for(bank.questions[q].type) for q in qids]), opt_masks=masks)
+    return _Bank(
+        qids=qids,
+        qindex={q: i for i, q in enumerate(qids)},
+        key=np.array([bank.questions[q].answer for q in qids], dtype="<U6"),
+        wrong=wrong,
+        law_of=np.array([law_index[bank.questions[q].law] for q in qids]),
+        laws=laws,
+        difficulty=np.array([bank.questions[q].difficulty for q in qids], dtype=float),
+        points=np.array([blueprint.points_for(bank.questions[q].type) for q in qids]),
+        opt_masks=masks,
+    )
 
 
 def build(scale: str, url: str) -> dict:
@@ -266,8 +288,7 @@ def build(scale: str, url: str) -> dict:
     clock = _Clock(pg)
     from training_app.store.migrate import head_revision
 
-    log(f"building the {scale} dataset ({n_officers:,} officers) in "
-        f"{engine.url.render_as_string(hide_password=True)}")
+    log(f"building the {scale} dataset ({n_officers:,} officers) in {engine.url.render_as_string(hide_password=True)}")
     upgrade(engine)
     bank = load_bank(BANK_DIR)
     bp = bank.blueprints[BLUEPRINT]
@@ -303,12 +324,34 @@ def build(scale: str, url: str) -> dict:
 
     def name() -> str:
         return SURNAMES[rng.integers(len(SURNAMES))] + "".join(
-            GIVEN[i] for i in rng.integers(len(GIVEN), size=int(rng.integers(1, 3))))
+            GIVEN[i] for i in rng.integers(len(GIVEN), size=int(rng.integers(1, 3)))
+        )
 
-    person_cols = ("id", "account", "name", "role", "unit_id", "cert_no", "cert_status", "cert_date", "title",
-                   "is_leader", "phone", "active", "scope_unit_id", "password_hash", "must_change_password",
-                   "password_changed_at", "failed_logins", "lock_count", "locked_until", "last_login_at", "is_demo",
-                   "created_at", "updated_at")
+    person_cols = (
+        "id",
+        "account",
+        "name",
+        "role",
+        "unit_id",
+        "cert_no",
+        "cert_status",
+        "cert_date",
+        "title",
+        "is_leader",
+        "phone",
+        "active",
+        "scope_unit_id",
+        "password_hash",
+        "must_change_password",
+        "password_changed_at",
+        "failed_logins",
+        "lock_count",
+        "locked_until",
+        "last_login_at",
+        "is_demo",
+        "created_at",
+        "updated_at",
+    )
     justice = 1 + UNITS.index("区司法局")
     people = [
         (1, "admin", "系统管理员", "admin", None, None, None, None, None, False, None, True, None),
@@ -317,48 +360,150 @@ def build(scale: str, url: str) -> dict:
     pid = 2
     for uid in unit_ids.tolist():
         pid += 1
-        people.append((pid, f"ld{uid:06d}", name(), "leader", uid, None, None, None,
-                       "主要负责人" if uid % 2 else "分管负责人", True, f"138{rng.integers(10**8):08d}", True, None))
+        people.append(
+            (
+                pid,
+                f"ld{uid:06d}",
+                name(),
+                "leader",
+                uid,
+                None,
+                None,
+                None,
+                "主要负责人" if uid % 2 else "分管负责人",
+                True,
+                f"138{rng.integers(10**8):08d}",
+                True,
+                None,
+            )
+        )
     first_officer = pid + 1
     cert_years = rng.integers(2015, year, size=n_officers)
     for i, uid in enumerate(officer_unit.tolist()):
         pid += 1
         cy = year if i % 16 == 15 else int(cert_years[i])
         cert = f"ZF{i + 1:07d}"
-        people.append((pid, cert, name(), "officer", uid, cert, "有效",
-                       f"{cy}-{int(rng.integers(1, 10)):02d}-{int(rng.integers(1, 29)):02d}",
-                       TITLES[int(rng.integers(len(TITLES)))], False, f"13{rng.integers(10):d}{rng.integers(10**8):08d}",
-                       True, None))
+        people.append(
+            (
+                pid,
+                cert,
+                name(),
+                "officer",
+                uid,
+                cert,
+                "有效",
+                f"{cy}-{int(rng.integers(1, 10)):02d}-{int(rng.integers(1, 29)):02d}",
+                TITLES[int(rng.integers(len(TITLES)))],
+                False,
+                f"13{rng.integers(10):d}{rng.integers(10**8):08d}",
+                True,
+                None,
+            )
+        )
     officer_ids = np.arange(first_officer, pid + 1)
     for j in range(n_invalid):
         pid += 1
         cert = f"ZF{n_officers + j + 1:07d}"
-        people.append((pid, cert, name(), "officer", int(rng.choice(unit_ids)), cert, "过期" if j % 3 else "注销",
-                       f"{int(rng.integers(2008, 2019))}-06-01", TITLES[int(rng.integers(len(TITLES)))], False, None,
-                       True, None))
+        people.append(
+            (
+                pid,
+                cert,
+                name(),
+                "officer",
+                int(rng.choice(unit_ids)),
+                cert,
+                "过期" if j % 3 else "注销",
+                f"{int(rng.integers(2008, 2019))}-06-01",
+                TITLES[int(rng.integers(len(TITLES)))],
+                False,
+                None,
+                True,
+                None,
+            )
+        )
     tail = (phash, False, created, 0, 0, None, None, False, created, created)
     with engine.begin() as conn:
-        rows["unit"] = _insert(conn, "unit", ("id", "name", "kind", "is_demo", "active", "created_at"),
-                               [(i + 1, n, k, False, True, created) for i, (n, k) in enumerate(zip(unit_names, unit_kinds))])
+        rows["unit"] = _insert(
+            conn,
+            "unit",
+            ("id", "name", "kind", "is_demo", "active", "created_at"),
+            [(i + 1, n, k, False, True, created) for i, (n, k) in enumerate(zip(unit_names, unit_kinds))],
+        )
         rows["person"] = _insert(conn, "person", person_cols, [p + tail for p in people])
         conn.exec_driver_sql("DROP INDEX ix_answer_question_id")  # rebuilt once after the load
     log(f"  {n_units:,} units, {len(people):,} people")
 
     # --- campaigns
     campaigns = [
-        dict(id=1, title=f"{year}年上半年行政执法人员法律知识考试", status="closed",
-             opens=now - timedelta(days=240), closes=now - timedelta(days=180), completion=(0.93, 1.0), low=(0.93, 1.0)),
-        dict(id=2, title=f"{year}年度行政执法人员法律知识考试", status="published",
-             opens=now - timedelta(days=20), closes=now + timedelta(days=22), completion=(0.86, 1.0), low=(0.35, 0.5)),
+        dict(
+            id=1,
+            title=f"{year}年上半年行政执法人员法律知识考试",
+            status="closed",
+            opens=now - timedelta(days=240),
+            closes=now - timedelta(days=180),
+            completion=(0.93, 1.0),
+            low=(0.93, 1.0),
+        ),
+        dict(
+            id=2,
+            title=f"{year}年度行政执法人员法律知识考试",
+            status="published",
+            opens=now - timedelta(days=20),
+            closes=now + timedelta(days=22),
+            completion=(0.86, 1.0),
+            low=(0.35, 0.5),
+        ),
     ]
     with engine.begin() as conn:
-        _insert(conn, "campaign", ("id", "title", "blueprint_id", "audience", "audience_units", "opens_at", "closes_at",
-                                   "time_limit_minutes", "pass_mark", "attempts_allowed", "grading_method",
-                                   "review_policy", "partial_credit", "status", "year", "is_demo", "created_by",
-                                   "created_at", "updated_at"),
-                [(c["id"], c["title"], BLUEPRINT, "all_valid", "[]", clock.fmt(c["opens"]), clock.fmt(c["closes"]),
-                  bp.time_limit_minutes, bp.pass_mark, 2, "highest", "after_submit", bp.partial_credit, c["status"],
-                  year, False, 2, clock.fmt(c["opens"] - timedelta(days=3)), clock.fmt(c["opens"])) for c in campaigns])
+        _insert(
+            conn,
+            "campaign",
+            (
+                "id",
+                "title",
+                "blueprint_id",
+                "audience",
+                "audience_units",
+                "opens_at",
+                "closes_at",
+                "time_limit_minutes",
+                "pass_mark",
+                "attempts_allowed",
+                "grading_method",
+                "review_policy",
+                "partial_credit",
+                "status",
+                "year",
+                "is_demo",
+                "created_by",
+                "created_at",
+                "updated_at",
+            ),
+            [
+                (
+                    c["id"],
+                    c["title"],
+                    BLUEPRINT,
+                    "all_valid",
+                    "[]",
+                    clock.fmt(c["opens"]),
+                    clock.fmt(c["closes"]),
+                    bp.time_limit_minutes,
+                    bp.pass_mark,
+                    2,
+                    "highest",
+                    "after_submit",
+                    bp.partial_credit,
+                    c["status"],
+                    year,
+                    False,
+                    2,
+                    clock.fmt(c["opens"] - timedelta(days=3)),
+                    clock.fmt(c["opens"]),
+                )
+                for c in campaigns
+            ],
+        )
     rows["campaign"] = 2
 
     # --- the paper pool (real frozen papers) and per-slot arrays
@@ -382,13 +527,55 @@ def build(scale: str, url: str) -> dict:
 
     assignment_id = attempt_id = answer_id = 0
     stats = {}
-    assignment_cols = ("id", "campaign_id", "person_id", "unit_id", "extended_until", "attempts_started",
-                       "attempts_finished", "grade", "passed", "first_started_at", "completed_at", "passed_at")
-    attempt_cols = ("id", "campaign_id", "assignment_id", "person_id", "number", "state", "blueprint_id", "seed", "paper",
-                    "partial_credit", "started_at", "deadline_at", "finished_at", "finished_by", "max_score", "score",
-                    "percent", "passed", "cards_synced")
-    answer_cols = ("id", "attempt_id", "slot", "question_id", "response", "flagged", "changes", "first_saved_at",
-                   "saved_at", "seconds_spent", "client_id", "fraction")
+    assignment_cols = (
+        "id",
+        "campaign_id",
+        "person_id",
+        "unit_id",
+        "extended_until",
+        "attempts_started",
+        "attempts_finished",
+        "grade",
+        "passed",
+        "first_started_at",
+        "completed_at",
+        "passed_at",
+    )
+    attempt_cols = (
+        "id",
+        "campaign_id",
+        "assignment_id",
+        "person_id",
+        "number",
+        "state",
+        "blueprint_id",
+        "seed",
+        "paper",
+        "partial_credit",
+        "started_at",
+        "deadline_at",
+        "finished_at",
+        "finished_by",
+        "max_score",
+        "score",
+        "percent",
+        "passed",
+        "cards_synced",
+    )
+    answer_cols = (
+        "id",
+        "attempt_id",
+        "slot",
+        "question_id",
+        "response",
+        "flagged",
+        "changes",
+        "first_saved_at",
+        "saved_at",
+        "seconds_spent",
+        "client_id",
+        "fraction",
+    )
     qid_arr = np.array(B.qids, dtype=object)
     slots_1 = np.arange(1, n_slots + 1)
     rows.update(assignment=0, attempt=0, answer=0)
@@ -430,15 +617,23 @@ def build(scale: str, url: str) -> dict:
             started = opens64 + (rng.random(m) * window_us * 0.95).astype("timedelta64[us]")
             deadline = np.minimum(started + np.timedelta64(bp.time_limit_minutes * 60_000_000, "us"), closes64)
             secs = np.round(rng.uniform(8, 60, (m, n_slots)), 1)
-            saved = np.minimum(started[:, None] + (np.cumsum(secs, axis=1) * 1e6).astype("timedelta64[us]"),
-                               deadline[:, None])
+            saved = np.minimum(
+                started[:, None] + (np.cumsum(secs, axis=1) * 1e6).astype("timedelta64[us]"), deadline[:, None]
+            )
             finished = saved[:, -1]
             # summaries, exactly as _grade_in_session adds them
             flat_q = Q.ravel()
             x = frac.ravel()
             y = (score[:, None] - earned).ravel()
-            for key_, w in (("n", None), ("sx", x), ("sxx", x * x), ("sy", y), ("syy", y * y), ("sxy", x * y),
-                            ("blank", blank.ravel().astype(float))):
+            for key_, w in (
+                ("n", None),
+                ("sx", x),
+                ("sxx", x * x),
+                ("sy", y),
+                ("syy", y * y),
+                ("sxy", x * y),
+                ("blank", blank.ravel().astype(float)),
+            ):
                 acc[key_] += np.bincount(flat_q, weights=w, minlength=n_q)
             uniq, inv = np.unique(resp, return_inverse=True)
             mask = code_mask[[resp_codes[u] for u in uniq.tolist()]][inv.ravel()] * (~blank.ravel())
@@ -462,23 +657,65 @@ def build(scale: str, url: str) -> dict:
             a_fin[done] = finished_s
             a_passed_at = np.where(a_pass, a_fin, None)
             d_int = done.astype(int).tolist()
-            assignments = list(zip(a_ids.tolist(), itertools.repeat(cid), officer_ids[lo:hi].tolist(), units.tolist(),
-                                   itertools.repeat(None), d_int, d_int, grade.tolist(), a_pass.tolist(),
-                                   a_start.tolist(), a_fin.tolist(), a_passed_at.tolist()))
-            attempts = list(zip(t_ids.tolist(), itertools.repeat(cid), a_ids[done].tolist(),
-                                officer_ids[lo:hi][done].tolist(), itertools.repeat(1), itertools.repeat("finished"),
-                                itertools.repeat(BLUEPRINT), (k + 1).tolist(), [pool_json[i] for i in k.tolist()],
-                                itertools.repeat(bp.partial_credit), started_s, deadline_s, finished_s,
-                                itertools.repeat("submit"), itertools.repeat(max_score), score.tolist(),
-                                percent.tolist(), passed.tolist(), itertools.repeat(True)))
+            assignments = list(
+                zip(
+                    a_ids.tolist(),
+                    itertools.repeat(cid),
+                    officer_ids[lo:hi].tolist(),
+                    units.tolist(),
+                    itertools.repeat(None),
+                    d_int,
+                    d_int,
+                    grade.tolist(),
+                    a_pass.tolist(),
+                    a_start.tolist(),
+                    a_fin.tolist(),
+                    a_passed_at.tolist(),
+                )
+            )
+            attempts = list(
+                zip(
+                    t_ids.tolist(),
+                    itertools.repeat(cid),
+                    a_ids[done].tolist(),
+                    officer_ids[lo:hi][done].tolist(),
+                    itertools.repeat(1),
+                    itertools.repeat("finished"),
+                    itertools.repeat(BLUEPRINT),
+                    (k + 1).tolist(),
+                    [pool_json[i] for i in k.tolist()],
+                    itertools.repeat(bp.partial_credit),
+                    started_s,
+                    deadline_s,
+                    finished_s,
+                    itertools.repeat("submit"),
+                    itertools.repeat(max_score),
+                    score.tolist(),
+                    percent.tolist(),
+                    passed.tolist(),
+                    itertools.repeat(True),
+                )
+            )
             resp_o = resp.astype(object)
             resp_o[blank] = None
             saved_s = clock.fmt64(saved)
             n_ans = m * n_slots
-            answers = list(zip(range(answer_id + 1, answer_id + n_ans + 1), np.repeat(t_ids, n_slots).tolist(),
-                               np.tile(slots_1, m).tolist(), qid_arr[flat_q].tolist(), resp_o.ravel().tolist(),
-                               itertools.repeat(False), itertools.repeat(1), saved_s, saved_s, secs.ravel().tolist(),
-                               itertools.repeat(None), x.tolist()))
+            answers = list(
+                zip(
+                    range(answer_id + 1, answer_id + n_ans + 1),
+                    np.repeat(t_ids, n_slots).tolist(),
+                    np.tile(slots_1, m).tolist(),
+                    qid_arr[flat_q].tolist(),
+                    resp_o.ravel().tolist(),
+                    itertools.repeat(False),
+                    itertools.repeat(1),
+                    saved_s,
+                    saved_s,
+                    secs.ravel().tolist(),
+                    itertools.repeat(None),
+                    x.tolist(),
+                )
+            )
             answer_id += n_ans
             with engine.begin() as conn:
                 rows["assignment"] += _insert(conn, "assignment", assignment_cols, assignments)
@@ -486,33 +723,70 @@ def build(scale: str, url: str) -> dict:
                 rows["answer"] += _insert(conn, "answer", answer_cols, answers)
             if hi == n_officers or (lo // CHUNK) % 8 == 7:
                 el = time.perf_counter() - t_c
-                log(f"  campaign {cid}: {hi:,}/{n_officers:,} officers, {rows['answer']:,} answer rows so far "
-                    f"({el:.0f} s for this campaign)")
+                log(
+                    f"  campaign {cid}: {hi:,}/{n_officers:,} officers, {rows['answer']:,} answer rows so far "
+                    f"({el:.0f} s for this campaign)"
+                )
         stats[cid] = (acc, ul_n, ul_c)
 
     # --- summary tables for the dashboard and item analysis
     item_rows, ul_rows = [], []
     for cid, (acc, ul_n, ul_c) in stats.items():
         for qi in np.nonzero(acc["n"])[0].tolist():
-            item_rows.append((len(item_rows) + 1, cid, B.qids[qi], int(acc["n"][qi]), float(acc["sx"][qi]),
-                              float(acc["sxx"][qi]), float(acc["sy"][qi]), float(acc["syy"][qi]), float(acc["sxy"][qi]),
-                              *(int(acc[f"opt{i}"][qi]) for i in range(6)), int(acc["blank"][qi])))
+            item_rows.append(
+                (
+                    len(item_rows) + 1,
+                    cid,
+                    B.qids[qi],
+                    int(acc["n"][qi]),
+                    float(acc["sx"][qi]),
+                    float(acc["sxx"][qi]),
+                    float(acc["sy"][qi]),
+                    float(acc["syy"][qi]),
+                    float(acc["sxy"][qi]),
+                    *(int(acc[f"opt{i}"][qi]) for i in range(6)),
+                    int(acc["blank"][qi]),
+                )
+            )
         for key_ in np.nonzero(ul_n)[0].tolist():
             uid, li = divmod(key_, n_laws)
             ul_rows.append((len(ul_rows) + 1, cid, uid, B.laws[li], int(ul_n[key_]), float(ul_c[key_])))
     with engine.begin() as conn:
-        rows["item_stat"] = _insert(conn, "item_stat", ("id", "campaign_id", "question_id", "n", "sx", "sxx", "sy", "syy",
-                                                        "sxy", "opt0", "opt1", "opt2", "opt3", "opt4", "opt5", "blank"),
-                                    item_rows)
-        rows["unit_law_stat"] = _insert(conn, "unit_law_stat",
-                                        ("id", "campaign_id", "unit_id", "law_slug", "answered", "credit"), ul_rows)
+        rows["item_stat"] = _insert(
+            conn,
+            "item_stat",
+            (
+                "id",
+                "campaign_id",
+                "question_id",
+                "n",
+                "sx",
+                "sxx",
+                "sy",
+                "syy",
+                "sxy",
+                "opt0",
+                "opt1",
+                "opt2",
+                "opt3",
+                "opt4",
+                "opt5",
+                "blank",
+            ),
+            item_rows,
+        )
+        rows["unit_law_stat"] = _insert(
+            conn, "unit_law_stat", ("id", "campaign_id", "unit_id", "law_slug", "answered", "credit"), ul_rows
+        )
 
     # --- a year of study time (units_table's 学时达标率)
     t_s = time.perf_counter()
     learners = np.concatenate([np.arange(3, 3 + n_units), officer_ids])
     year_start = datetime(year, 1, 1)
     days = max(1, (now - year_start).days)
-    n_days = (rng.uniform(25, 90, learners.size) * rng.uniform(0.5, 1.4, learners.size) * min(1.0, days / 330)).astype(int)
+    n_days = (rng.uniform(25, 90, learners.size) * rng.uniform(0.5, 1.4, learners.size) * min(1.0, days / 330)).astype(
+        int
+    )
     who = np.repeat(learners, n_days)
     day = rng.integers(0, days, who.size)
     kind = rng.choice(np.array([0, 1, 0]), who.size)
@@ -528,42 +802,85 @@ def build(scale: str, url: str) -> dict:
     with engine.begin() as conn:
         for i in range(0, key_.size, step):
             j = min(key_.size, i + step)
-            rows["study_time"] += _insert(conn, "study_time", ("id", "person_id", "day", "kind", "seconds"), list(zip(
-                range(i + 1, j + 1), who[i:j].tolist(), np.datetime_as_string(days64[i:j]).tolist(),
-                kinds[i:j].tolist(), secs[i:j].tolist())))
+            rows["study_time"] += _insert(
+                conn,
+                "study_time",
+                ("id", "person_id", "day", "kind", "seconds"),
+                list(
+                    zip(
+                        range(i + 1, j + 1),
+                        who[i:j].tolist(),
+                        np.datetime_as_string(days64[i:j]).tolist(),
+                        kinds[i:j].tolist(),
+                        secs[i:j].tolist(),
+                    )
+                ),
+            )
     log(f"  {rows['study_time']:,} study_time rows ({time.perf_counter() - t_s:.0f} s)")
 
     # --- indexes, sequences, the floors' question table, the marker
     t_i = time.perf_counter()
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE INDEX ix_answer_question_id ON answer (question_id)")
-        conn.exec_driver_sql("CREATE TABLE bench_question (question_id VARCHAR(64) PRIMARY KEY, "
-                             "law_slug VARCHAR(80) NOT NULL, qtype VARCHAR(20) NOT NULL, points FLOAT NOT NULL)")
-        _insert(conn, "bench_question", ("question_id", "law_slug", "qtype", "points"),
-                [(q, bank.questions[q].law, bank.questions[q].type, float(B.points[i])) for i, q in enumerate(B.qids)])
+        conn.exec_driver_sql(
+            "CREATE TABLE bench_question (question_id VARCHAR(64) PRIMARY KEY, "
+            "law_slug VARCHAR(80) NOT NULL, qtype VARCHAR(20) NOT NULL, points FLOAT NOT NULL)"
+        )
+        _insert(
+            conn,
+            "bench_question",
+            ("question_id", "law_slug", "qtype", "points"),
+            [(q, bank.questions[q].law, bank.questions[q].type, float(B.points[i])) for i, q in enumerate(B.qids)],
+        )
         conn.exec_driver_sql("CREATE TABLE bench_meta (key VARCHAR(64) PRIMARY KEY, value TEXT NOT NULL)")
         if pg:
-            for table in ("unit", "person", "campaign", "assignment", "attempt", "answer", "item_stat", "unit_law_stat",
-                          "study_time"):
-                conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                     f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
+            for table in (
+                "unit",
+                "person",
+                "campaign",
+                "assignment",
+                "attempt",
+                "answer",
+                "item_stat",
+                "unit_law_stat",
+                "study_time",
+            ):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                )
     if pg:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")
     log(f"  indexes{' and VACUUM ANALYZE' if pg else ''}: {time.perf_counter() - t_i:.0f} s")
-    meta = {"version": VERSION, "schema": head_revision(), "scale": scale, "officers": n_officers, "units": n_units, "districts": districts,
-            "previous_campaign": 1, "current_campaign": 2, "coordinator": "coordinator", "password": PASSWORD,
-            "first_officer_id": int(officer_ids[0]), "last_officer_id": int(officer_ids[-1]),
-            "built_at": now.isoformat(timespec="seconds") + "Z", "build_seconds": round(time.perf_counter() - t_start, 1),
-            "rows": rows, "complete": True}
+    meta = {
+        "version": VERSION,
+        "schema": head_revision(),
+        "scale": scale,
+        "officers": n_officers,
+        "units": n_units,
+        "districts": districts,
+        "previous_campaign": 1,
+        "current_campaign": 2,
+        "coordinator": "coordinator",
+        "password": PASSWORD,
+        "first_officer_id": int(officer_ids[0]),
+        "last_officer_id": int(officer_ids[-1]),
+        "built_at": now.isoformat(timespec="seconds") + "Z",
+        "build_seconds": round(time.perf_counter() - t_start, 1),
+        "rows": rows,
+        "complete": True,
+    }
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO bench_meta (key, value) VALUES ('dataset', :v)"), {"v": json.dumps(meta)})
     if not pg:
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA journal_mode=WAL")
     engine.dispose()
-    log(f"built the {scale} dataset in {meta['build_seconds']:.0f} s: " +
-        ", ".join(f"{k} {v:,}" for k, v in rows.items()))
+    log(
+        f"built the {scale} dataset in {meta['build_seconds']:.0f} s: "
+        + ", ".join(f"{k} {v:,}" for k, v in rows.items())
+    )
     return meta
 
 
@@ -573,7 +890,9 @@ def set_meta(url: str, key: str, value: dict | None) -> None:
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM bench_meta WHERE key = :k"), {"k": key})
         if value is not None:
-            conn.execute(text("INSERT INTO bench_meta (key, value) VALUES (:k, :v)"), {"k": key, "v": json.dumps(value)})
+            conn.execute(
+                text("INSERT INTO bench_meta (key, value) VALUES (:k, :v)"), {"k": key, "v": json.dumps(value)}
+            )
     engine.dispose()
 
 

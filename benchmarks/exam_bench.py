@@ -25,7 +25,16 @@ from training_app.services import exams
 from training_app.services.common import Actor, App
 from training_app.store.db import read_session, write_session
 from training_app.store.models import (
-    Answer, Assignment, Attempt, AuditLog, Campaign, Person, PracticeAnswer, ReviewCard, StudyMark, StudyTime,
+    Answer,
+    Assignment,
+    Attempt,
+    AuditLog,
+    Campaign,
+    Person,
+    PracticeAnswer,
+    ReviewCard,
+    StudyMark,
+    StudyTime,
     UserSession,
 )
 
@@ -33,8 +42,15 @@ from . import dataset
 from .measure import Figure, paired, summary
 
 RUN_KEY = "run"
-MARKED = {"audit_log": AuditLog, "user_session": UserSession, "review_card": ReviewCard, "study_time": StudyTime,
-          "practice_answer": PracticeAnswer, "study_mark": StudyMark, "campaign": Campaign}
+MARKED = {
+    "audit_log": AuditLog,
+    "user_session": UserSession,
+    "review_card": ReviewCard,
+    "study_time": StudyTime,
+    "practice_answer": PracticeAnswer,
+    "study_mark": StudyMark,
+    "campaign": Campaign,
+}
 SCRATCH_TITLE = "基准测试（运行中）"
 
 
@@ -48,14 +64,18 @@ def _ins(engine: Engine):
 
 # --- the scratch campaign ------------------------------------------------------------------------
 
+
 def _campaign_tables(engine: Engine) -> list:
     """Tables with a campaign_id that exist in the database, children before parents."""
     from sqlalchemy import inspect
     from sqlmodel import SQLModel
 
     present = set(inspect(engine).get_table_names())
-    return [t for t in reversed(SQLModel.metadata.sorted_tables)
-            if "campaign_id" in t.c and t.name in present and t.name != "answer"]
+    return [
+        t
+        for t in reversed(SQLModel.metadata.sorted_tables)
+        if "campaign_id" in t.c and t.name in present and t.name != "answer"
+    ]
 
 
 def cleanup(engine: Engine, url: str) -> None:
@@ -65,7 +85,9 @@ def cleanup(engine: Engine, url: str) -> None:
         return
     with engine.begin() as conn:
         scratch = select(Campaign.id).where(Campaign.id > marks["campaign"])
-        conn.execute(delete(Answer).where(Answer.attempt_id.in_(select(Attempt.id).where(Attempt.campaign_id.in_(scratch)))))
+        conn.execute(
+            delete(Answer).where(Answer.attempt_id.in_(select(Attempt.id).where(Attempt.campaign_id.in_(scratch))))
+        )
         for table in _campaign_tables(engine):
             conn.execute(delete(table).where(table.c.campaign_id > marks["campaign"]))
         for name, model in MARKED.items():
@@ -76,7 +98,10 @@ def cleanup(engine: Engine, url: str) -> None:
 
 def record_marks(engine: Engine, url: str) -> None:
     with engine.connect() as conn:
-        marks = {name: int(conn.execute(select(func.coalesce(func.max(model.id), 0))).scalar()) for name, model in MARKED.items()}
+        marks = {
+            name: int(conn.execute(select(func.coalesce(func.max(model.id), 0))).scalar())
+            for name, model in MARKED.items()
+        }
     dataset.set_meta(url, RUN_KEY, marks)
 
 
@@ -100,23 +125,49 @@ def make_scratch(app: App, ds: dataset.Dataset, pairs: int, spare: int) -> Scrat
     ids = list(range(ds.meta["first_officer_id"], ds.meta["last_officer_id"] + 1))
     chosen = sorted(random.Random(7).sample(ids, need))
     with write_session(engine) as s:
-        c = Campaign(title=SCRATCH_TITLE, blueprint_id=dataset.BLUEPRINT, audience="units", audience_units="[]",
-                     opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=7), time_limit_minutes=60,
-                     pass_mark=60.0, attempts_allowed=2, grading_method="highest", review_policy="after_submit",
-                     partial_credit=False, status="published", year=now.year, created_by=2)
+        c = Campaign(
+            title=SCRATCH_TITLE,
+            blueprint_id=dataset.BLUEPRINT,
+            audience="units",
+            audience_units="[]",
+            opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(days=7),
+            time_limit_minutes=60,
+            pass_mark=60.0,
+            attempts_allowed=2,
+            grading_method="highest",
+            review_policy="after_submit",
+            partial_credit=False,
+            status="published",
+            year=now.year,
+            created_by=2,
+        )
         s.add(c)
         s.flush()
         cid = c.id
         people = s.execute(select(Person).where(Person.id.in_(chosen)).order_by(Person.id)).scalars().all()
-        s.connection().execute(insert(Assignment.__table__), [
-            {"campaign_id": cid, "person_id": p.id, "unit_id": p.unit_id, "attempts_started": 0, "attempts_finished": 0,
-             "passed": False} for p in people])
+        s.connection().execute(
+            insert(Assignment.__table__),
+            [
+                {
+                    "campaign_id": cid,
+                    "person_id": p.id,
+                    "unit_id": p.unit_id,
+                    "attempts_started": 0,
+                    "attempts_finished": 0,
+                    "passed": False,
+                }
+                for p in people
+            ],
+        )
     with read_session(engine) as s:
-        assignment = dict(s.execute(select(Assignment.person_id, Assignment.id).where(Assignment.campaign_id == cid)).all())
+        assignment = dict(
+            s.execute(select(Assignment.person_id, Assignment.id).where(Assignment.campaign_id == cid)).all()
+        )
     actors = [Actor(id=p.id, account=p.account, name=p.name, role=p.role, unit_id=p.unit_id) for p in people]
     rnd = random.Random(11)
     rnd.shuffle(actors)
-    return Scratch(cid, actors[:pairs], actors[pairs:2 * pairs], actors[2 * pairs:], assignment)
+    return Scratch(cid, actors[:pairs], actors[pairs : 2 * pairs], actors[2 * pairs :], assignment)
 
 
 def response_for(spec: dict, k: int) -> str:
@@ -129,6 +180,7 @@ def response_for(spec: dict, k: int) -> str:
 
 # --- start ---------------------------------------------------------------------------------------
 
+
 def bench_start(app: App, sc: Scratch) -> Figure:
     engine = app.engine
     slots = exams.freeze_paper(app, dataset.BLUEPRINT, 12345)
@@ -136,8 +188,11 @@ def bench_start(app: App, sc: Scratch) -> Figure:
     max_score = sum(x["points"] for x in slots)
     att, asg = Attempt.__table__, Assignment.__table__
     ins = insert(att)
-    upd = update(asg).where(asg.c.id == bindparam("a_id")).values(attempts_started=bindparam("n"),
-                                                                  first_started_at=bindparam("at"))
+    upd = (
+        update(asg)
+        .where(asg.c.id == bindparam("a_id"))
+        .values(attempts_started=bindparam("n"), first_started_at=bindparam("at"))
+    )
 
     def ours(i: int) -> None:
         r = exams.start_attempt(app, sc.ours[i], sc.campaign_id)
@@ -147,11 +202,24 @@ def bench_start(app: App, sc: Scratch) -> Figure:
         actor = sc.bare[i]
         now = utcnow()
         with engine.begin() as conn:
-            aid = conn.execute(ins, {
-                "campaign_id": sc.campaign_id, "assignment_id": sc.assignment[actor.id], "person_id": actor.id,
-                "number": 1, "state": "in_progress", "blueprint_id": dataset.BLUEPRINT, "seed": 12345, "paper": raw,
-                "partial_credit": False, "started_at": now, "deadline_at": now + timedelta(minutes=60),
-                "max_score": max_score, "cards_synced": False}).inserted_primary_key[0]
+            aid = conn.execute(
+                ins,
+                {
+                    "campaign_id": sc.campaign_id,
+                    "assignment_id": sc.assignment[actor.id],
+                    "person_id": actor.id,
+                    "number": 1,
+                    "state": "in_progress",
+                    "blueprint_id": dataset.BLUEPRINT,
+                    "seed": 12345,
+                    "paper": raw,
+                    "partial_credit": False,
+                    "started_at": now,
+                    "deadline_at": now + timedelta(minutes=60),
+                    "max_score": max_score,
+                    "cards_synced": False,
+                },
+            ).inserted_primary_key[0]
             conn.execute(upd, {"a_id": sc.assignment[actor.id], "n": 1, "at": now})
         sc.attempts_bare.append(aid)
         sc.papers[aid] = slots
@@ -160,22 +228,43 @@ def bench_start(app: App, sc: Scratch) -> Figure:
     with read_session(engine) as s:
         for aid, paper in s.execute(select(Attempt.id, Attempt.paper).where(Attempt.id.in_(sc.attempts_ours))).all():
             sc.papers[aid] = json.loads(paper)
-    return Figure("start attempt", t_ours, t_floor, target=3.0,
-                  what="services.exams.start_attempt (draw + freeze a paper, write the attempt) vs INSERT attempt + "
-                       "UPDATE assignment in one transaction")
+    return Figure(
+        "start attempt",
+        t_ours,
+        t_floor,
+        target=3.0,
+        what="services.exams.start_attempt (draw + freeze a paper, write the attempt) vs INSERT attempt + "
+        "UPDATE assignment in one transaction",
+    )
 
 
 # --- save ----------------------------------------------------------------------------------------
 
+
 def _upsert(engine: Engine):
     table = Answer.__table__
     at = bindparam("at", type_=table.c.saved_at.type)
-    ins = _ins(engine)(table).values(attempt_id=bindparam("aid"), slot=bindparam("slot"), question_id=bindparam("qid"),
-                                     response=bindparam("resp"), flagged=False, changes=1, first_saved_at=at,
-                                     saved_at=at, seconds_spent=bindparam("secs"), client_id=None)
-    return ins.on_conflict_do_update(index_elements=["attempt_id", "slot"], set_={
-        "response": ins.excluded.response, "saved_at": ins.excluded.saved_at, "changes": table.c.changes + 1,
-        "seconds_spent": table.c.seconds_spent + ins.excluded.seconds_spent})
+    ins = _ins(engine)(table).values(
+        attempt_id=bindparam("aid"),
+        slot=bindparam("slot"),
+        question_id=bindparam("qid"),
+        response=bindparam("resp"),
+        flagged=False,
+        changes=1,
+        first_saved_at=at,
+        saved_at=at,
+        seconds_spent=bindparam("secs"),
+        client_id=None,
+    )
+    return ins.on_conflict_do_update(
+        index_elements=["attempt_id", "slot"],
+        set_={
+            "response": ins.excluded.response,
+            "saved_at": ins.excluded.saved_at,
+            "changes": table.c.changes + 1,
+            "seconds_spent": table.c.seconds_spent + ins.excluded.seconds_spent,
+        },
+    )
 
 
 def bench_save(app: App, sc: Scratch) -> Figure:
@@ -196,13 +285,26 @@ def bench_save(app: App, sc: Scratch) -> Figure:
         slot = plan[i // n]
         spec = sc.papers[aid][slot - 1]
         with engine.begin() as conn:
-            conn.execute(stmt, {"aid": aid, "slot": slot, "qid": spec["qid"], "resp": response_for(spec, i),
-                                "at": utcnow(), "secs": 5.0})
+            conn.execute(
+                stmt,
+                {
+                    "aid": aid,
+                    "slot": slot,
+                    "qid": spec["qid"],
+                    "resp": response_for(spec, i),
+                    "at": utcnow(),
+                    "secs": 5.0,
+                },
+            )
 
     t_ours, t_floor = paired(n * len(plan), ours, floor)
-    return Figure("save answer", t_ours, t_floor, target=2.0,
-                  what="services.exams.save_answer vs INSERT ... ON CONFLICT (attempt_id, slot) DO UPDATE in its own "
-                       "transaction")
+    return Figure(
+        "save answer",
+        t_ours,
+        t_floor,
+        target=2.0,
+        what="services.exams.save_answer vs INSERT ... ON CONFLICT (attempt_id, slot) DO UPDATE in its own transaction",
+    )
 
 
 def _hammer(n_threads: int, make_op, duration: float) -> dict:
@@ -243,8 +345,14 @@ def _hammer(n_threads: int, make_op, duration: float) -> dict:
     errors = sum(r[1] for r in results)
     ok = len(lat) - errors
     elapsed = finished - start
-    return {"saves": ok, "errors": errors, "elapsed": elapsed, "per_s": ok / elapsed, "latency": lat,
-            "first_error": next((r[2] for r in results if r[2]), None)}
+    return {
+        "saves": ok,
+        "errors": errors,
+        "elapsed": elapsed,
+        "per_s": ok / elapsed,
+        "latency": lat,
+        "first_error": next((r[2] for r in results if r[2]), None),
+    }
 
 
 def bench_concurrent(app: App, sc: Scratch, threads: int, duration: float) -> Figure:
@@ -258,6 +366,7 @@ def bench_concurrent(app: App, sc: Scratch, threads: int, duration: float) -> Fi
         def op(i: int) -> None:
             slot = 1 + (i * 7 + t) % len(paper)
             exams.save_answer(app, actor, aid, slot, response_for(paper[slot - 1], i + t), seconds=3.0)
+
         return op
 
     def floor_op(t: int):
@@ -268,26 +377,49 @@ def bench_concurrent(app: App, sc: Scratch, threads: int, duration: float) -> Fi
             slot = 1 + (i * 7 + t) % len(paper)
             spec = paper[slot - 1]
             with engine.begin() as conn:
-                conn.execute(stmt, {"aid": aid, "slot": slot, "qid": spec["qid"], "resp": response_for(spec, i + t),
-                                    "at": utcnow(), "secs": 3.0})
+                conn.execute(
+                    stmt,
+                    {
+                        "aid": aid,
+                        "slot": slot,
+                        "qid": spec["qid"],
+                        "resp": response_for(spec, i + t),
+                        "at": utcnow(),
+                        "secs": 3.0,
+                    },
+                )
+
         return op
 
     ours = _hammer(threads, ours_op, duration)
     floor = _hammer(threads, floor_op, duration)
-    fig = Figure(f"save answer, {threads} writers", ours["latency"], floor["latency"], target=None,
-                 what=f"{threads} threads, each an officer saving into its own attempt for {duration:.0f} s: "
-                      "save_answer vs the bare upsert; ours_s/floor_s = wall time per completed save",
-                 ours_value=ours["elapsed"] / max(1, ours["saves"]), floor_value=floor["elapsed"] / max(1, floor["saves"]))
-    fig.extra = {"ours_saves_per_s": round(ours["per_s"], 1), "floor_saves_per_s": round(floor["per_s"], 1),
-                 "ours_errors": ours["errors"], "floor_errors": floor["errors"], "ours_saves": ours["saves"],
-                 "floor_saves": floor["saves"], "latency_ours": summary(ours["latency"]),
-                 "latency_floor": summary(floor["latency"])}
+    fig = Figure(
+        f"save answer, {threads} writers",
+        ours["latency"],
+        floor["latency"],
+        target=None,
+        what=f"{threads} threads, each an officer saving into its own attempt for {duration:.0f} s: "
+        "save_answer vs the bare upsert; ours_s/floor_s = wall time per completed save",
+        ours_value=ours["elapsed"] / max(1, ours["saves"]),
+        floor_value=floor["elapsed"] / max(1, floor["saves"]),
+    )
+    fig.extra = {
+        "ours_saves_per_s": round(ours["per_s"], 1),
+        "floor_saves_per_s": round(floor["per_s"], 1),
+        "ours_errors": ours["errors"],
+        "floor_errors": floor["errors"],
+        "ours_saves": ours["saves"],
+        "floor_saves": floor["saves"],
+        "latency_ours": summary(ours["latency"]),
+        "latency_floor": summary(floor["latency"]),
+    }
     if ours["first_error"] or floor["first_error"]:
         fig.extra["first_error"] = {"ours": ours["first_error"], "floor": floor["first_error"]}
     return fig
 
 
 # --- submit --------------------------------------------------------------------------------------
+
 
 def fill_answers(app: App, sc: Scratch) -> None:
     """Every slot answered (about 70% right) before grading, for ours and the floor alike."""
@@ -299,9 +431,20 @@ def fill_answers(app: App, sc: Scratch) -> None:
     for aid in sc.attempts_ours + sc.attempts_bare:
         for spec in sc.papers[aid]:
             resp = spec["key"] if rnd.random() < 0.7 else response_for(spec, rnd.randrange(6))
-            rows.append({"attempt_id": aid, "slot": spec["slot"], "question_id": spec["qid"], "response": resp,
-                         "flagged": False, "changes": 1, "first_saved_at": now, "saved_at": now, "seconds_spent": 20.0,
-                         "client_id": None})
+            rows.append(
+                {
+                    "attempt_id": aid,
+                    "slot": spec["slot"],
+                    "question_id": spec["qid"],
+                    "response": resp,
+                    "flagged": False,
+                    "changes": 1,
+                    "first_saved_at": now,
+                    "saved_at": now,
+                    "seconds_spent": 20.0,
+                    "client_id": None,
+                }
+            )
     with engine.begin() as conn:
         conn.execute(_ins(engine)(table).on_conflict_do_nothing(index_elements=["attempt_id", "slot"]), rows)
 
@@ -309,8 +452,11 @@ def fill_answers(app: App, sc: Scratch) -> None:
 def bench_submit(app: App, sc: Scratch) -> Figure:
     engine = app.engine
     att = Attempt.__table__
-    finish = (update(att).where(att.c.id == bindparam("aid"), att.c.state == "in_progress")
-              .values(state="finished", finished_at=bindparam("at"), finished_by="submit"))
+    finish = (
+        update(att)
+        .where(att.c.id == bindparam("aid"), att.c.state == "in_progress")
+        .values(state="finished", finished_at=bindparam("at"), finished_by="submit")
+    )
 
     def ours(i: int) -> None:
         r = exams.submit_attempt(app, sc.ours[i], sc.attempts_ours[i])
@@ -321,9 +467,14 @@ def bench_submit(app: App, sc: Scratch) -> Figure:
             assert conn.execute(finish, {"aid": sc.attempts_bare[i], "at": utcnow()}).rowcount == 1
 
     t_ours, t_floor = paired(len(sc.ours), ours, floor)
-    return Figure("submit and grade", t_ours, t_floor, target=None,
-                  what="services.exams.submit_attempt (finish, grade 80 answers, update assignment, item_stat, "
-                       "unit_law_stat) vs UPDATE attempt SET state='finished' WHERE id=? AND state='in_progress'")
+    return Figure(
+        "submit and grade",
+        t_ours,
+        t_floor,
+        target=None,
+        what="services.exams.submit_attempt (finish, grade 80 answers, update assignment, item_stat, "
+        "unit_law_stat) vs UPDATE attempt SET state='finished' WHERE id=? AND state='in_progress'",
+    )
 
 
 def reopen_bare(app: App, sc: Scratch) -> None:
@@ -331,5 +482,8 @@ def reopen_bare(app: App, sc: Scratch) -> None:
     attempts are exactly those the app graded (the floor SQL is then checked against the grading code)."""
     att = Attempt.__table__
     with app.engine.begin() as conn:
-        conn.execute(update(att).where(att.c.id.in_(sc.attempts_bare)).values(state="in_progress", finished_at=None,
-                                                                             finished_by=None))
+        conn.execute(
+            update(att)
+            .where(att.c.id.in_(sc.attempts_bare))
+            .values(state="in_progress", finished_at=None, finished_by=None)
+        )

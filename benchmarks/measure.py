@@ -25,8 +25,13 @@ def p99(values: list[float]) -> float | None:
 
 
 def summary(values: list[float]) -> dict:
-    return {"median": median(values), "p99": p99(values), "n": len(values),
-            "min": min(values) if values else None, "max": max(values) if values else None}
+    return {
+        "median": median(values),
+        "p99": p99(values),
+        "n": len(values),
+        "min": min(values) if values else None,
+        "max": max(values) if values else None,
+    }
 
 
 @dataclass
@@ -66,20 +71,36 @@ class Figure:
     def as_json(self, scale: str, database: str, machine: dict) -> dict:
         time_unit = self.unit == "s"
         return {
-            "name": self.name, "scale": scale, "database": database, "unit": self.unit,
-            "ours_s": self.ours_median if time_unit else None, "floor_s": self.floor_median if time_unit else None,
-            "ours": self.ours_median, "floor": self.floor_median,
+            "name": self.name,
+            "scale": scale,
+            "database": database,
+            "unit": self.unit,
+            "ours_s": self.ours_median if time_unit else None,
+            "floor_s": self.floor_median if time_unit else None,
+            "ours": self.ours_median,
+            "floor": self.floor_median,
             "ratio": None if self.ratio is None else round(self.ratio, 4),
             "median": {"ours": median(self.ours), "floor": median(self.floor)},
             "p99": {"ours": p99(self.ours), "floor": p99(self.floor)},
             "samples": {"ours": len(self.ours), "floor": len(self.floor)},
-            "target_ratio": self.target, "target_met": self.target_met, "what": self.what, "check": self.check,
-            **({"extra": self.extra} if self.extra else {}), "machine": machine,
+            "target_ratio": self.target,
+            "target_met": self.target_met,
+            "what": self.what,
+            "check": self.check,
+            **({"extra": self.extra} if self.extra else {}),
+            "machine": machine,
         }
 
 
-def paired(n: int, ours: Callable[[int], object], floor: Callable[[int], object], *, budget_s: float | None = None,
-           min_n: int = 3, warmup: int = 0) -> tuple[list[float], list[float]]:
+def paired(
+    n: int,
+    ours: Callable[[int], object],
+    floor: Callable[[int], object],
+    *,
+    budget_s: float | None = None,
+    min_n: int = 3,
+    warmup: int = 0,
+) -> tuple[list[float], list[float]]:
     """Run ours(i) and floor(i) alternately (which goes first alternates too), timing each call."""
     for i in range(warmup):
         ours(-1 - i)

@@ -35,12 +35,15 @@ class ScaleConfig:
 
 
 CONFIG = {
-    "district": ScaleConfig(pairs=200, dash_reps=300, dash_budget_s=8, page_reps=20, dash_page_reps=10, hammer_s=3,
-                            bank_reps=15),
-    "city": ScaleConfig(pairs=200, dash_reps=100, dash_budget_s=25, page_reps=20, dash_page_reps=5, hammer_s=3,
-                        bank_reps=15),
-    "province": ScaleConfig(pairs=200, dash_reps=7, dash_budget_s=60, page_reps=15, dash_page_reps=3, hammer_s=3,
-                            bank_reps=15),
+    "district": ScaleConfig(
+        pairs=200, dash_reps=300, dash_budget_s=8, page_reps=20, dash_page_reps=10, hammer_s=3, bank_reps=15
+    ),
+    "city": ScaleConfig(
+        pairs=200, dash_reps=100, dash_budget_s=25, page_reps=20, dash_page_reps=5, hammer_s=3, bank_reps=15
+    ),
+    "province": ScaleConfig(
+        pairs=200, dash_reps=7, dash_budget_s=60, page_reps=15, dash_page_reps=3, hammer_s=3, bank_reps=15
+    ),
 }
 GROUPS = ("exam", "dashboard", "bank", "pages", "memory")
 
@@ -51,11 +54,15 @@ def log(msg: str) -> None:
 
 def code_version() -> dict:
     """The commit measured, and whether the working tree had changes (read-only git commands)."""
+
     def git(*args: str) -> str:
         try:
-            return subprocess.run(["git", *args], cwd=dataset.REPO, capture_output=True, text=True, timeout=10).stdout.strip()
+            return subprocess.run(
+                ["git", *args], cwd=dataset.REPO, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return ""
+
     commit = git("rev-parse", "--short", "HEAD")
     dirty = bool(git("status", "--porcelain", "--untracked-files=no", "--", "training_app"))
     return {"commit": commit or None, "app_code_modified": dirty}
@@ -85,19 +92,31 @@ def machine_info() -> dict:
         load = Path("/proc/loadavg").read_text().split()[:3]
     except OSError:
         load = None
-    return {"cpu": cpu, "cores": usable, "load_avg_at_start": load, "cpu_count": os.cpu_count(), "memory_gb": mem,
-            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version, "platform": platform.platform()}
+    return {
+        "cpu": cpu,
+        "cores": usable,
+        "load_avg_at_start": load,
+        "cpu_count": os.cpu_count(),
+        "memory_gb": mem,
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+    }
 
 
 # --- bank load -----------------------------------------------------------------------------------
 
-_OURS = ("import sys, time\nfrom pathlib import Path\nfrom training_app.bank import load_bank\n"
-         "t = time.perf_counter()\nbank = load_bank(Path(sys.argv[1]))\nprint(time.perf_counter() - t, len(bank.questions))\n")
-_FLOOR = ("import sys, time, yaml\nfrom pathlib import Path\nroot = Path(sys.argv[1])\n"
-          "t = time.perf_counter()\nn = 0\nfor f in sorted(root.rglob('*.yaml')):\n"
-          "    data = yaml.load(f.read_text(encoding='utf-8'), Loader=yaml.CSafeLoader)\n"
-          "    n += len(data.get('questions') or ()) if isinstance(data, dict) else 0\n"
-          "print(time.perf_counter() - t, n)\n")
+_OURS = (
+    "import sys, time\nfrom pathlib import Path\nfrom training_app.bank import load_bank\n"
+    "t = time.perf_counter()\nbank = load_bank(Path(sys.argv[1]))\nprint(time.perf_counter() - t, len(bank.questions))\n"
+)
+_FLOOR = (
+    "import sys, time, yaml\nfrom pathlib import Path\nroot = Path(sys.argv[1])\n"
+    "t = time.perf_counter()\nn = 0\nfor f in sorted(root.rglob('*.yaml')):\n"
+    "    data = yaml.load(f.read_text(encoding='utf-8'), Loader=yaml.CSafeLoader)\n"
+    "    n += len(data.get('questions') or ()) if isinstance(data, dict) else 0\n"
+    "print(time.perf_counter() - t, n)\n"
+)
 
 
 def bench_bank(reps: int) -> Figure:
@@ -105,21 +124,33 @@ def bench_bank(reps: int) -> Figure:
 
     def fresh(code: str, key: str):
         def go(_i):
-            out = subprocess.run([sys.executable, "-c", code, str(dataset.BANK_DIR)], capture_output=True, text=True,
-                                 cwd=dataset.REPO, check=True).stdout.split()
+            out = subprocess.run(
+                [sys.executable, "-c", code, str(dataset.BANK_DIR)],
+                capture_output=True,
+                text=True,
+                cwd=dataset.REPO,
+                check=True,
+            ).stdout.split()
             counts[key] = int(out[1])
             timings[key].append(float(out[0]))
+
         return go
 
     timings = {"ours": [], "floor": []}
     paired(reps, fresh(_OURS, "ours"), fresh(_FLOOR, "floor"))
-    return Figure("bank load (cold)", timings["ours"], timings["floor"], target=2.0,
-                  check="same questions" if counts["ours"] == counts["floor"] else f"MISMATCH {counts}",
-                  what="training_app.bank.load_bank (parse with line numbers, validate, draw a paper per blueprint) "
-                       "vs yaml.CSafeLoader over the same files; each call in a fresh process")
+    return Figure(
+        "bank load (cold)",
+        timings["ours"],
+        timings["floor"],
+        target=2.0,
+        check="same questions" if counts["ours"] == counts["floor"] else f"MISMATCH {counts}",
+        what="training_app.bank.load_bank (parse with line numbers, validate, draw a paper per blueprint) "
+        "vs yaml.CSafeLoader over the same files; each call in a fresh process",
+    )
 
 
 # --- output --------------------------------------------------------------------------------------
+
 
 def _cell(fig: Figure, side: str, which: str) -> str:
     if "ours_saves_per_s" in fig.extra:
@@ -141,12 +172,23 @@ def table(figures: list[Figure]) -> str:
         ratio = "—" if f.ratio is None else f"{f.ratio:.2f}×"
         target = "—" if f.target is None else f"≤ {f.target:g}× " + ("met" if f.target_met else "MISSED")
         same = "MB" == f.unit
-        rows.append([f.name, _cell(f, "ours", "median"), "" if same else _cell(f, "ours", "p99"),
-                     _cell(f, "floor", "median"), "" if same else _cell(f, "floor", "p99"), ratio, target,
-                     f.check or ""])
+        rows.append(
+            [
+                f.name,
+                _cell(f, "ours", "median"),
+                "" if same else _cell(f, "ours", "p99"),
+                _cell(f, "floor", "median"),
+                "" if same else _cell(f, "floor", "p99"),
+                ratio,
+                target,
+                f.check or "",
+            ]
+        )
     widths = [max(_w(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    lines = ["| " + " | ".join(_pad(c, widths[i]) for i, c in enumerate(head)) + " |",
-             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines = [
+        "| " + " | ".join(_pad(c, widths[i]) for i, c in enumerate(head)) + " |",
+        "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+    ]
     lines += ["| " + " | ".join(_pad(c, widths[i]) for i, c in enumerate(r)) + " |" for r in rows]
     return "\n".join(lines)
 
@@ -162,6 +204,7 @@ def _pad(s: str, width: int) -> str:
 
 
 # --- main ----------------------------------------------------------------------------------------
+
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="training-app bench", description=__doc__.split("\n\n")[1])
@@ -193,8 +236,12 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmp_name)
         ui_bench.configure_process(ds.url, str(tmp / "app_data"))
         settings = load_settings()
-        engine = make_engine(ds.url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow,
-                             busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        engine = make_engine(
+            ds.url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        )
         app = App(engine=engine, bank=load_bank(dataset.BANK_DIR), settings=settings)
         with engine.connect() as conn:
             if engine.dialect.name == "postgresql":
@@ -233,18 +280,37 @@ def main(argv: list[str] | None = None) -> int:
                     ci = dashboard_bench.check_items(app, sc.campaign_id, items)
                     ch = dashboard_bench.check_heatmap(app, sc.campaign_id, heat)
                     ok = ci == ch == "same numbers"
-                    submit[0].check = ("graded = floor SQL" if ok else f"item_stat: {ci}; unit_law_stat: {ch}")
+                    submit[0].check = "graded = floor SQL" if ok else f"item_stat: {ci}; unit_law_stat: {ch}"
             if "dashboard" in groups:
-                coordinator = Actor(id=2, account=ds.coordinator, name="培训管理员", role="coordinator",
-                                    unit_id=None, scope_unit_id=None)
-                step("dashboard", lambda: dashboard_bench.run(app, coordinator, ds.current_campaign,
-                                                              reps=cfg.dash_reps, budget_s=cfg.dash_budget_s))
+                coordinator = Actor(
+                    id=2,
+                    account=ds.coordinator,
+                    name="培训管理员",
+                    role="coordinator",
+                    unit_id=None,
+                    scope_unit_id=None,
+                )
+                step(
+                    "dashboard",
+                    lambda: dashboard_bench.run(
+                        app, coordinator, ds.current_campaign, reps=cfg.dash_reps, budget_s=cfg.dash_budget_s
+                    ),
+                )
             if "bank" in groups:
                 step("bank load", lambda: bench_bank(cfg.bank_reps))
             if "pages" in groups:
-                step("page reruns", lambda: ui_bench.apptest_reruns(app, ds, sc, tmp, reps=cfg.page_reps,
-                                                                   dash_reps=cfg.dash_page_reps,
-                                                                   budget_s=cfg.dash_budget_s * 2))
+                step(
+                    "page reruns",
+                    lambda: ui_bench.apptest_reruns(
+                        app,
+                        ds,
+                        sc,
+                        tmp,
+                        reps=cfg.page_reps,
+                        dash_reps=cfg.dash_page_reps,
+                        budget_s=cfg.dash_budget_s * 2,
+                    ),
+                )
             if "memory" in groups:
                 logins = (sc.ours or sc.bare)[:50]
                 step("memory", lambda: ui_bench.memory(ds, logins, tmp))
@@ -254,8 +320,14 @@ def main(argv: list[str] | None = None) -> int:
 
     total = time.perf_counter() - t_run
     build = None if ds.built_seconds is None else round(ds.built_seconds, 1)
-    info = {"scale": args.scale, "database": database, "rows": ds.meta.get("rows"), "dataset_built_s": build,
-            "run_s": round(total, 1), "code": code_version()}
+    info = {
+        "scale": args.scale,
+        "database": database,
+        "rows": ds.meta.get("rows"),
+        "dataset_built_s": build,
+        "run_s": round(total, 1),
+        "code": code_version(),
+    }
     try:
         machine["load_avg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
     except OSError:
@@ -271,12 +343,16 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results, ensure_ascii=False, indent=1))
     else:
         rows = ds.meta.get("rows", {})
-        print(f"scale {args.scale} on {database}: {ds.officers:,} officers, {rows.get('attempt', 0):,} attempts, "
-              f"{rows.get('answer', 0):,} answers"
-              + (f"; dataset built in {build:.0f} s" if build is not None else "; dataset reused"))
-        print(f"machine: {machine['cpu']}, {machine['cores']} cores, {machine.get('memory_gb')} GB, Python "
-              f"{machine['python']}, SQLite {machine['sqlite']}"
-              + (f", PostgreSQL {machine['postgresql']}" if "postgresql" in machine else ""))
+        print(
+            f"scale {args.scale} on {database}: {ds.officers:,} officers, {rows.get('attempt', 0):,} attempts, "
+            f"{rows.get('answer', 0):,} answers"
+            + (f"; dataset built in {build:.0f} s" if build is not None else "; dataset reused")
+        )
+        print(
+            f"machine: {machine['cpu']}, {machine['cores']} cores, {machine.get('memory_gb')} GB, Python "
+            f"{machine['python']}, SQLite {machine['sqlite']}"
+            + (f", PostgreSQL {machine['postgresql']}" if "postgresql" in machine else "")
+        )
         print(table(figures))
         print(f"run: {total:.0f} s; JSON also in {out}")
     for line in failed:

@@ -35,8 +35,12 @@ def log(msg: str) -> None:
 
 
 def app_env(url: str, data_dir: str) -> dict:
-    return {"DATABASE_URL": url, "QUESTION_BANK_DIR": str(dataset.BANK_DIR), "DEMO_MODE": "1",
-            "TRAINING_APP_DATA_DIR": data_dir}
+    return {
+        "DATABASE_URL": url,
+        "QUESTION_BANK_DIR": str(dataset.BANK_DIR),
+        "DEMO_MODE": "1",
+        "TRAINING_APP_DATA_DIR": data_dir,
+    }
 
 
 def configure_process(url: str, data_dir: str) -> None:
@@ -101,8 +105,9 @@ def _empty_apptest(tmp: Path):
     return at
 
 
-def apptest_reruns(app: App, ds: dataset.Dataset, sc: Scratch, tmp: Path, *, reps: int, dash_reps: int,
-                   budget_s: float) -> list[Figure]:
+def apptest_reruns(
+    app: App, ds: dataset.Dataset, sc: Scratch, tmp: Path, *, reps: int, dash_reps: int, budget_s: float
+) -> list[Figure]:
     from streamlit.testing.v1 import AppTest
 
     figures = []
@@ -128,11 +133,23 @@ def apptest_reruns(app: App, ds: dataset.Dataset, sc: Scratch, tmp: Path, *, rep
     with shared_script_cache():
         t_ours, t_floor = paired(reps, lambda i: at.run(), lambda i: empty.run(), budget_s=budget_s, warmup=1)
     ok = not at.exception and "第 6 题" in _texts(at)
-    figures.append(Figure("page rerun: exam", t_ours, t_floor, target=3.0, check="rendered" if ok else "FAILED",
-                          what="AppTest rerun of app.py on the exam page (officer, attempt in progress) vs an empty "
-                               "page, scripts compiled once as on a server",
-                          extra={"with_apptest_recompiling_each_run": {"ours_median_s": median(raw_ours),
-                                                                        "floor_median_s": median(raw_floor)}}))
+    figures.append(
+        Figure(
+            "page rerun: exam",
+            t_ours,
+            t_floor,
+            target=3.0,
+            check="rendered" if ok else "FAILED",
+            what="AppTest rerun of app.py on the exam page (officer, attempt in progress) vs an empty "
+            "page, scripts compiled once as on a server",
+            extra={
+                "with_apptest_recompiling_each_run": {
+                    "ours_median_s": median(raw_ours),
+                    "floor_median_s": median(raw_floor),
+                }
+            },
+        )
+    )
 
     # The coordinator's dashboard for the current campaign.
     coordinator = auth.login(app, ds.coordinator, dataset.PASSWORD).token
@@ -149,15 +166,23 @@ def apptest_reruns(app: App, ds: dataset.Dataset, sc: Scratch, tmp: Path, *, rep
         raise RuntimeError(f"the dashboard did not render: {dt.exception or _texts(dt)[:300]}")
     with shared_script_cache():
         t_ours, t_floor = paired(dash_reps, lambda i: dt.run(), lambda i: empty.run(), budget_s=budget_s, warmup=1)
-    figures.append(Figure("page rerun: dashboard", t_ours, t_floor, target=None,
-                          check=f"rendered (应参训 {metrics['应参训']}, 已完成 {metrics.get('已完成')})",
-                          what="AppTest rerun of app.py on 完成情况 (coordinator, current campaign) vs an empty page, "
-                               "scripts compiled once as on a server",
-                          extra={"first_run_s": round(first, 3)}))
+    figures.append(
+        Figure(
+            "page rerun: dashboard",
+            t_ours,
+            t_floor,
+            target=None,
+            check=f"rendered (应参训 {metrics['应参训']}, 已完成 {metrics.get('已完成')})",
+            what="AppTest rerun of app.py on 完成情况 (coordinator, current campaign) vs an empty page, "
+            "scripts compiled once as on a server",
+            extra={"first_run_s": round(first, 3)},
+        )
+    )
     return figures
 
 
 # --- memory of a `streamlit run` process ---------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -176,11 +201,26 @@ class Server:
     def __init__(self, script: Path, env: dict, log_path: Path):
         self.port = _free_port()
         self.log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
-        cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(self.port),
-               "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-               "--server.fileWatcherType", "none"]
-        self.proc = subprocess.Popen(cmd, cwd=dataset.REPO, env={**os.environ, **env}, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        cmd = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(script),
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ]
+        self.proc = subprocess.Popen(
+            cmd, cwd=dataset.REPO, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT
+        )
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
@@ -222,8 +262,13 @@ class Session:
     async def open(self) -> None:
         import websockets
 
-        self.ws = await websockets.connect(f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
-                                           max_size=None, open_timeout=60, ping_interval=None)
+        self.ws = await websockets.connect(
+            f"ws://127.0.0.1:{self.port}/_stcore/stream",
+            subprotocols=["streamlit"],
+            max_size=None,
+            open_timeout=60,
+            ping_interval=None,
+        )
         self._reader = asyncio.ensure_future(self._read())
 
     async def _read(self) -> None:
@@ -273,9 +318,13 @@ class Session:
         await self.rerun()
         inputs = [e.text_input for e in self.elements if e.WhichOneof("type") == "text_input"]
         button = next(e.button for e in self.elements if e.WhichOneof("type") == "button")
-        await self.rerun([WidgetState(id=inputs[0].id, string_value=account),
-                          WidgetState(id=inputs[1].id, string_value=password),
-                          WidgetState(id=button.id, trigger_value=True)])
+        await self.rerun(
+            [
+                WidgetState(id=inputs[0].id, string_value=account),
+                WidgetState(id=inputs[1].id, string_value=password),
+                WidgetState(id=button.id, trigger_value=True),
+            ]
+        )
         await asyncio.sleep(0.05)
         if "我的学习" not in self.texts():
             await self.rerun()
@@ -324,12 +373,17 @@ def memory(ds: dataset.Dataset, logins: list[Actor], tmp: Path, counts=(1, 20, 5
         log(f"  memory, {which}: {time.perf_counter() - t0:.0f} s")
     figures = []
     for n in counts:
-        figures.append(Figure(f"memory (RSS), {n} session{'s' if n > 1 else ''}", [results["app"][n]],
-                              [results["empty"][n]], unit="MB",
-                              what=f"`streamlit run` of app.py with {n} logged-in officer sessions (websocket clients "
-                                   f"on 我的学习) vs an empty page with {n} connected sessions",
-                              extra={"idle_ours_mb": round(results["app"][0], 1),
-                                     "idle_floor_mb": round(results["empty"][0], 1)}))
+        figures.append(
+            Figure(
+                f"memory (RSS), {n} session{'s' if n > 1 else ''}",
+                [results["app"][n]],
+                [results["empty"][n]],
+                unit="MB",
+                what=f"`streamlit run` of app.py with {n} logged-in officer sessions (websocket clients "
+                f"on 我的学习) vs an empty page with {n} connected sessions",
+                extra={"idle_ours_mb": round(results["app"][0], 1), "idle_floor_mb": round(results["empty"][0], 1)},
+            )
+        )
     return figures
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The static checks the test command runs before pytest; any finding fails it.
 #   ruff check          lint (rules in pyproject.toml [tool.ruff.lint])
-#   ruff format --check formatting (files other branches are editing are excluded there, for now)
+#   ruff format --check formatting (settings in pyproject.toml [tool.ruff])
 #   mypy                types (strict on the modules listed in [tool.mypy] files)
 set -euo pipefail
 cd "$(dirname "$0")/.."

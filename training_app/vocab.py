@@ -1,7 +1,7 @@
 """Domain words and their Chinese labels, in one place (the UI and the exports read them from here).
 
 Each word is a ``StrEnum`` (its value is what the database stores, so ``Role.OFFICER == "officer"``) with a
-label dict beside it. ``store/models.py`` and ``engine/`` keep their old names as re-exports of these.
+label dict beside it. Every layer imports them from here (``store`` and ``engine`` keep no re-exports).
 """
 
 from __future__ import annotations

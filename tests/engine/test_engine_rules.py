@@ -6,6 +6,7 @@ import pytest
 
 from training_app.engine import deadlines, scoring, stats
 from training_app.engine.review import review
+from training_app.vocab import ASSIGNMENT_STATUS_LABELS, AssignmentStatus
 
 
 def test_single_and_judge_all_or_nothing():
@@ -83,13 +84,20 @@ def test_can_start_rules():
     assert deadlines.can_start(T0 + timedelta(hours=1), opens, closes, None, 5, 0, False)[0]  # 0 = unlimited
 
 
-def test_assignment_status():
+def test_assignment_state():
     opens, closes = T0, T0 + timedelta(days=1)
     now = T0 + timedelta(hours=1)
-    assert deadlines.assignment_status(now, opens, closes, None, False, 0) == "未开始"
-    assert deadlines.assignment_status(now, opens, closes, None, True, 0) == "进行中"
-    assert deadlines.assignment_status(now, opens, closes, None, False, 1) == "已完成"
-    assert deadlines.assignment_status(closes, opens, closes, None, False, 0) == "已逾期"
+    assert (
+        deadlines.assignment_state(T0 - timedelta(hours=1), opens, closes, None, False, 0) == AssignmentStatus.NOT_OPEN
+    )
+    assert deadlines.assignment_state(now, opens, closes, None, False, 0) == AssignmentStatus.NOT_STARTED
+    assert deadlines.assignment_state(now, opens, closes, None, True, 0) == AssignmentStatus.IN_PROGRESS
+    assert deadlines.assignment_state(now, opens, closes, None, False, 1) == AssignmentStatus.DONE
+    assert deadlines.assignment_state(closes, opens, closes, None, False, 0) == AssignmentStatus.OVERDUE
+    assert deadlines.assignment_state(closes, opens, closes, closes + timedelta(hours=1), False, 0) == (
+        AssignmentStatus.NOT_STARTED
+    )
+    assert ASSIGNMENT_STATUS_LABELS[AssignmentStatus.OVERDUE] == "已逾期"  # the label 我的学习 shows
 
 
 def test_fsrs_wrong_is_again_right_is_further_out():

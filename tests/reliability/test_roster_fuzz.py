@@ -27,7 +27,8 @@ from tests.reliability._dump import dump_all
 from tests.support.factory import make_person, make_units
 from training_app.services import roster
 from training_app.store.db import read_session
-from training_app.store.models import CERT_STATUSES, Person, Unit
+from training_app.store.models import Person, Unit
+from training_app.vocab import CERT_STATUSES
 
 UNITS = ("区市场监督管理局", "区城市管理行政执法局", "河西街道")
 COLUMNS = (*roster.REQUIRED, *roster.OPTIONAL)

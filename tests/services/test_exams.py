@@ -11,6 +11,7 @@ from training_app.services import campaigns, exams
 from training_app.services.common import NotFound, PermissionDenied, ServiceError
 from training_app.store.db import read_session
 from training_app.store.models import Answer, Assignment, ItemStat, UnitLawStat
+from training_app.vocab import AssignmentStatus
 
 
 def _answer_all(app, actor, attempt_id, right=True):
@@ -91,9 +92,9 @@ def test_sweep_closes_overdue_attempts(app):
     cid = make_campaign(app, coordinator, minutes=10)
     t0 = utcnow()
     ids = [exams.start_attempt(app, o, cid, now=t0).attempt_id for o in officers]
-    assert campaigns.sweep(app, coordinator, now=t0 + timedelta(minutes=5)) == 0
-    assert campaigns.sweep(app, coordinator, now=t0 + timedelta(minutes=11)) == len(ids)
-    assert campaigns.sweep(app, coordinator, now=t0 + timedelta(minutes=12)) == 0
+    assert campaigns.sweep(app, coordinator, now=t0 + timedelta(minutes=5)).closed == 0
+    assert campaigns.sweep(app, coordinator, now=t0 + timedelta(minutes=11)).closed == len(ids)
+    assert campaigns.sweep(app, coordinator, now=t0 + timedelta(minutes=12)).closed == 0
     for o, aid in zip(officers, ids):
         assert exams.attempt_view(app, o, aid).state == "finished"
 
@@ -112,7 +113,7 @@ def test_attempts_allowed_and_grading_method(app):
     with pytest.raises(ServiceError, match="次考试机会"):
         exams.start_attempt(app, o, cid)
     mine = [e for e in campaigns.my_exams(app, o) if e.campaign_id == cid][0]
-    assert mine.grade == 100.0 and mine.passed and mine.status == "已完成"
+    assert mine.grade == 100.0 and mine.passed and mine.status == AssignmentStatus.DONE
     # a retry draws a fresh paper
     p1 = [q.qid for q in exams.attempt_view(app, o, a1).questions]
     p2 = [q.qid for q in exams.attempt_view(app, o, a2).questions]

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
 
 from tests.support.factory import district, make_campaign
 from training_app.engine.deadlines import utcnow
-from training_app.services import exams, jobs, learning
+from training_app.services import campaigns, exams, jobs, learning
+from training_app.services.common import PermissionDenied
+from training_app.store.db import read_session
+from training_app.store.models import Attempt
+from training_app.vocab import AssignmentStatus
 
 
 def test_sweep_closes_overdue_and_syncs_reviews_opened_since(app):
@@ -55,3 +63,61 @@ def test_the_sweeper_thread_runs_once_per_process(sqlite_app):
     finally:
         jobs.stop_sweeper()
     assert not s1.alive
+
+
+@contextmanager
+def _writes(engine):
+    """The INSERT / UPDATE / DELETE statements sent through `engine` while the block runs."""
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", listen)
+
+
+def _state(app, attempt_id: int) -> str:
+    with read_session(app.engine) as s:
+        attempt = s.get(Attempt, attempt_id)
+        assert attempt is not None
+        return attempt.state
+
+
+def test_my_exams_shows_an_overdue_attempt_as_the_sweep_will_close_it_without_writing(app):
+    """我的学习 draws from my_exams: an attempt past its deadline is shown finished and graded (the campaign grade
+    combined over the attempts), yet nothing is written; after the sweep the page reads exactly the same."""
+    _, coordinator, officers, _ = district(app)
+    cid = make_campaign(app, coordinator, minutes=10, attempts=3, grading="average")
+    t0 = utcnow()
+    o = officers[0]
+    first = exams.start_attempt(app, o, cid, now=t0).attempt_id
+    for qv in exams.attempt_view(app, o, first, now=t0).questions:
+        exams.save_answer(app, o, first, qv.slot, app.bank.questions[qv.qid].answer, now=t0)
+    assert exams.submit_attempt(app, o, first, now=t0).percent == 100.0
+    second = exams.start_attempt(app, o, cid, now=t0).attempt_id  # left unanswered, never submitted
+    later = t0 + timedelta(minutes=11)
+
+    with _writes(app.engine) as written:
+        [before] = [e for e in campaigns.my_exams(app, o, now=later) if e.campaign_id == cid]
+    assert written == []
+    assert _state(app, second) == "in_progress"
+    assert before.status == AssignmentStatus.DONE and before.open_attempt_id is None
+    assert before.attempts_finished == 2 and before.grade == 50.0 and not before.passed and before.failed
+    assert before.can_start and before.attempts_left == 1
+
+    assert jobs.sweep(app, now=later).closed == 1
+    assert _state(app, second) == "finished"
+    [after] = [e for e in campaigns.my_exams(app, o, now=later) if e.campaign_id == cid]
+    assert after == before
+
+
+def test_campaigns_sweep_is_the_job_behind_a_staff_check(app):
+    _, coordinator, officers, cid = district(app)
+    with pytest.raises(PermissionDenied):
+        campaigns.sweep(app, officers[0])
+    assert campaigns.sweep(app, coordinator) == jobs.SweepResult(0, 0)

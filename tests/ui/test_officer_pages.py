@@ -168,3 +168,23 @@ def test_practice_shows_the_validity_note_as_a_caption(ui_env, tmp_path, monkeyp
     assert not at.exception
     captions = [c.value for c in at.caption]
     assert r"本题依据的《甲法》现行效力未经核实，仅供学习参考" in captions, captions
+
+
+def test_home_shows_an_overdue_attempt_closed_without_writing(ui_env):
+    """An attempt past its deadline that the sweep has not closed yet: 我的学习 shows it finished and graded,
+    offers no 继续作答, and drawing the page leaves the attempt as it was (only the sweep closes it)."""
+    from datetime import timedelta
+
+    from training_app.clock import utcnow
+    from training_app.store.db import read_session
+    from training_app.store.models import Attempt
+
+    app, o = ui_env["app"], ui_env["officers"][0]
+    aid = exams.start_attempt(app, o, ui_env["campaign"], now=utcnow() - timedelta(hours=2)).attempt_id  # 30 min
+    at = run_page(ui_env, o)
+    assert not at.exception
+    body = texts(at)
+    assert "未合格，还可考 1 次（截止" in body and "正在进行的考试" not in body
+    assert not any(b.label == "继续作答" for b in at.button)
+    with read_session(app.engine) as s:
+        assert s.get(Attempt, aid).state == "in_progress"

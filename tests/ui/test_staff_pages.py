@@ -129,3 +129,26 @@ def test_audit_page_reads_in_chinese_with_filters_and_export(ui_env):
     assert len(rows) == 2 and all(r["actor"] == officer.account for r in rows)
     csv_text = admin.audit_export(app, ui_env["admin"], AuditFilter(event="login", outcome="fail")).decode("utf-8-sig")
     assert csv_text.splitlines()[0] == "时间,事件,操作人,对象,结果,详情" and csv_text.count("密码错误") == 2
+
+
+def test_dashboard_draws_without_sweeping(ui_env):
+    """The dashboard only reads: an attempt past its deadline counts once the sweep has closed it, not because the
+    page was drawn (the page says the figures may lag the sweep)."""
+    from datetime import timedelta
+
+    from training_app.clock import utcnow
+    from training_app.services import jobs
+    from training_app.store.db import read_session
+    from training_app.store.models import Attempt
+
+    app = ui_env["app"]
+    aid = exams.start_attempt(app, ui_env["officers"][0], ui_env["campaign"], now=utcnow() - timedelta(hours=2))
+    at = run_page(ui_env, ui_env["coordinator"], "dashboard")
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["已完成"] == "0"
+    assert "统计可能滞后约 1 分钟" in texts(at)
+    with read_session(app.engine) as s:
+        assert s.get(Attempt, aid.attempt_id).state == "in_progress"
+    assert jobs.sweep(app).closed == 1
+    at = run_page(ui_env, ui_env["coordinator"], "dashboard")
+    assert {m.label: m.value for m in at.metric}["已完成"] == "1"

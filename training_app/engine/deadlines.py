@@ -7,22 +7,9 @@ from datetime import datetime, timedelta
 from ..clock import UTC as UTC
 from ..clock import as_utc as as_utc
 from ..clock import utcnow as utcnow
-from ..vocab import ASSIGNMENT_STATUS_LABELS, AssignmentStatus, AttemptState, CampaignStatus, ReviewPolicy
+from ..vocab import AssignmentStatus, AttemptState, CampaignStatus, ReviewPolicy
 
 IN_PROGRESS, FINISHED = AttemptState.IN_PROGRESS, AttemptState.FINISHED
-
-# The Chinese labels of the assignment statuses, as `assignment_status` returns them (kept for its callers;
-# new code uses `assignment_state` and vocab.ASSIGNMENT_STATUS_LABELS).
-STATUS_NOT_STARTED, STATUS_IN_PROGRESS, STATUS_DONE, STATUS_OVERDUE, STATUS_NOT_OPEN = (
-    ASSIGNMENT_STATUS_LABELS[s]
-    for s in (
-        AssignmentStatus.NOT_STARTED,
-        AssignmentStatus.IN_PROGRESS,
-        AssignmentStatus.DONE,
-        AssignmentStatus.OVERDUE,
-        AssignmentStatus.NOT_OPEN,
-    )
-)
 
 
 def personal_close(closes_at: datetime, extended_until: datetime | None) -> datetime:
@@ -76,7 +63,7 @@ def assignment_state(
     has_open_attempt: bool,
     finished_attempts: int,
 ) -> AssignmentStatus:
-    """Where an assigned person stands in a campaign."""
+    """Where an assigned person stands in a campaign (its Chinese label: vocab.ASSIGNMENT_STATUS_LABELS)."""
     if has_open_attempt:
         return AssignmentStatus.IN_PROGRESS
     if finished_attempts > 0:
@@ -86,20 +73,6 @@ def assignment_state(
     if now >= personal_close(closes_at, extended_until):
         return AssignmentStatus.OVERDUE
     return AssignmentStatus.NOT_STARTED
-
-
-def assignment_status(
-    now: datetime,
-    opens_at: datetime,
-    closes_at: datetime,
-    extended_until: datetime | None,
-    has_open_attempt: bool,
-    finished_attempts: int,
-) -> str:
-    """The Chinese label of `assignment_state` (what 我的学习 shows)."""
-    return ASSIGNMENT_STATUS_LABELS[
-        assignment_state(now, opens_at, closes_at, extended_until, has_open_attempt, finished_attempts)
-    ]
 
 
 def review_open(policy: str, campaign_status: str, closes_at: datetime, now: datetime) -> bool:

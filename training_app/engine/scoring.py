@@ -8,8 +8,6 @@ from ..qtypes import grade as grade
 from ..qtypes import normalize_response as normalize_response
 from ..qtypes import passes, to_canonical, to_display
 from ..qtypes import to_percent as to_percent
-from ..vocab import GRADING_LABELS as GRADING_LABELS
-from ..vocab import GRADING_METHODS as GRADING_METHODS
 from ..vocab import GradingMethod
 
 

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..engine import deadlines
-from ..engine.scoring import GRADING_METHODS
 from ..store import audit
 from ..store import campaigns as cq
 from ..store import exams as eq
 from ..store.db import read_session, write_session
-from ..store.models import AUDIENCES, REVIEW_POLICIES, Campaign
+from ..store.models import Campaign
+from ..vocab import AUDIENCES, GRADING_METHODS, REVIEW_POLICIES, AssignmentStatus
+from . import jobs, views
 from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require
-from .exams import close_overdue, regrade_campaign, submit_attempt  # noqa: F401 - regrade is offered on the campaigns page
+from .exams import regrade_campaign, submit_attempt  # noqa: F401 - regrade is offered on the campaigns page
 
 
 @dataclass
@@ -330,18 +331,21 @@ def get_campaign(app: App, actor: Actor, campaign_id: int) -> Campaign:
     return c
 
 
-def sweep(app: App, actor: Actor | None = None, *, campaign_id: int | None = None, now: datetime | None = None) -> int:
-    """Close and grade every attempt past its deadline (coordinator pages and `training-app sweep`)."""
+def sweep(
+    app: App, actor: Actor | None = None, *, campaign_id: int | None = None, now: datetime | None = None
+) -> jobs.SweepResult:
+    """The sweep (``jobs.sweep``) run on a staff member's behalf: close and grade every attempt past its deadline,
+    send the wrong answers of reviews opened since to the 错题本. No page calls it while it draws."""
     if actor is not None:
         require(actor, "coordinator", "admin")
-    return close_overdue(app, campaign_id=campaign_id, now=now)
+    return jobs.sweep(app, campaign_id=campaign_id, now=now)
 
 
 @dataclass
 class MyExam:
     campaign_id: int
     title: str
-    status: str
+    status: AssignmentStatus  # its Chinese label: vocab.ASSIGNMENT_STATUS_LABELS
     opens_at: datetime
     closes_at: datetime
     time_limit_minutes: int
@@ -414,17 +418,22 @@ def exam_brief(app: App, actor: Actor, campaign_id: int, *, now: datetime | None
 
 
 def my_exams(app: App, actor: Actor, *, now: datetime | None = None) -> list[MyExam]:
-    """我的考试: assigned campaigns with status (未开始/进行中/已完成/已逾期), deadline and best score."""
+    """我的考试: assigned campaigns with status (not open, not started, in progress, done, overdue), deadline and
+    best score."""
     require(actor, "officer", "leader")
     now = now or deadlines.utcnow()
-    close_overdue(app, person_id=actor.id, now=now)
     out = []
     with read_session(app.engine) as s:
         for a, c in cq.assignments_of_person(s, actor.id):
             current = eq.open_attempt(s, a.id)
+            grade, passed, finished = a.grade, a.passed, a.attempts_finished
+            if current is not None and views.is_overdue(current, now):
+                # Past its deadline and not swept yet: shown as the sweep will close it, nothing written.
+                grade, passed = views.campaign_grade_at_deadline(app, s, current, c)
+                finished, current = finished + 1, None
             close_at = deadlines.personal_close(c.closes_at, a.extended_until)
-            status = deadlines.assignment_status(
-                now, c.opens_at, c.closes_at, a.extended_until, current is not None, a.attempts_finished
+            status = deadlines.assignment_state(
+                now, c.opens_at, c.closes_at, a.extended_until, current is not None, finished
             )
             ok, reason = deadlines.can_start(
                 now,
@@ -447,12 +456,12 @@ def my_exams(app: App, actor: Actor, *, now: datetime | None = None) -> list[MyE
                     c.time_limit_minutes,
                     c.attempts_allowed,
                     a.attempts_started,
-                    a.grade,
-                    a.passed,
+                    grade,
+                    passed,
                     current.id if current else None,
                     ok,
                     reason,
-                    a.attempts_finished,
+                    finished,
                     c.pass_mark,
                 )
             )

@@ -15,6 +15,7 @@ from .exports import mask_phone
 from .figures import mean, one_decimal, rate
 
 STAFF = ("coordinator", "admin")
+MIN_ATTEMPTS_FOR_FLAGS = stats.MIN_ATTEMPTS_FOR_FLAGS  # answers a question needs before it may be flagged (试题分析)
 
 
 def _campaign(s, actor: Actor, campaign_id: int) -> Campaign:

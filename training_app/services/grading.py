@@ -110,6 +110,16 @@ def _score_attempt(
     return g
 
 
+def campaign_grade(s: Session, attempt: Attempt, campaign: Campaign, percent: float) -> tuple[float | None, bool]:
+    """The campaign grade and its pass once `attempt` is finished with `percent`: the person's other finished
+    attempts combined with this one, last, by the campaign's grading method (reads only)."""
+    previous = [
+        a.percent for a in q.finished_attempts(s, attempt.assignment_id) if a.id != attempt.id and a.percent is not None
+    ]
+    grade = scoring.combine_scores([*previous, percent], campaign.grading_method)
+    return grade, scoring.grade_passes(grade, campaign.pass_mark)
+
+
 def grade_finished(s: Session, attempt: Attempt, campaign: Campaign, now: datetime) -> Result:
     """Grade an attempt that has just been finished, in the finishing transaction: its score, the campaign grade
     over the person's finished attempts, and — when the review opens at once — its wrong answers to the 错题本."""
@@ -118,13 +128,8 @@ def grade_finished(s: Session, attempt: Attempt, campaign: Campaign, now: dateti
     assignment = q.get_assignment_by_id(s, attempt.assignment_id)
     answers = {a.slot: a for a in q.answers_of(s, row_id(attempt))}
     g = _score_attempt(s, attempt, campaign, paper, assignment.unit_id, answers)
-    previous = [
-        a.percent for a in q.finished_attempts(s, attempt.assignment_id) if a.id != attempt.id and a.percent is not None
-    ]
-    grade = scoring.combine_scores([*previous, g.percent], campaign.grading_method)
-    q.update_assignment_after_grade(
-        s, attempt.assignment_id, grade=grade, passed=scoring.grade_passes(grade, campaign.pass_mark), now=now
-    )
+    grade, passed = campaign_grade(s, attempt, campaign, g.percent)
+    q.update_assignment_after_grade(s, attempt.assignment_id, grade=grade, passed=passed, now=now)
     cards = _cards_for_wrong(s, attempt, paper, answers, g.fractions, now) if review_open(campaign, now) else 0
     return Result(
         row_id(attempt),

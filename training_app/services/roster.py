@@ -25,7 +25,8 @@ from ..store import audit
 from ..store import campaigns as cq
 from ..store import roster_imports as riq
 from ..store.db import read_session, write_session
-from ..store.models import CERT_STATUSES, Person, RosterImport, Unit
+from ..store.models import Person, RosterImport, Unit
+from ..vocab import CERT_STATUSES
 from . import auth
 from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require
 from .exports import mask_phone

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlmodel import Session
+
 from .. import clock, qtypes
 from ..engine import deadlines
 from ..store import exams as q
@@ -18,7 +20,7 @@ from ..store.models import Answer, Attempt, Campaign
 from ..vocab import LEARNER_ROLES, AttemptState, FinishedBy
 from . import papers
 from .common import Actor, App, NotFound, PermissionDenied, require, row_id
-from .grading import grade_answers, review_open
+from .grading import Graded, campaign_grade, grade_answers, review_open
 
 
 @dataclass
@@ -97,17 +99,36 @@ def attempt_view(app: App, actor: Actor, attempt_id: int, *, now: datetime | Non
         return _build_view(app, attempt, campaign, answers, now)
 
 
+def is_overdue(attempt: Attempt, now: datetime) -> bool:
+    """In progress in the database but past its deadline: the sweep has not closed it yet."""
+    return attempt.state == AttemptState.IN_PROGRESS and deadlines.is_past(attempt.deadline_at, now)
+
+
+def _graded_at_deadline(app: App, attempt: Attempt, campaign: Campaign, answers: dict[int, Answer]) -> Graded:
+    """An overdue attempt graded from what was saved, as the sweep will grade it (nothing written)."""
+    paper = papers.cached(papers.db_key(app), row_id(attempt), attempt.paper)
+    assert paper is not None
+    return grade_answers(
+        paper, answers, partial=attempt.partial_credit, max_score=attempt.max_score, pass_mark=campaign.pass_mark
+    )
+
+
+def campaign_grade_at_deadline(app: App, s: Session, attempt: Attempt, campaign: Campaign) -> tuple[float | None, bool]:
+    """The campaign grade and its pass once the sweep has closed this overdue attempt (read in `s`, nothing
+    written): what 我的学习 shows before the sweep comes by."""
+    answers = {x.slot: x for x in q.answers_of(s, row_id(attempt))}
+    return campaign_grade(s, attempt, campaign, _graded_at_deadline(app, attempt, campaign, answers).percent)
+
+
 def _build_view(
     app: App, attempt: Attempt, campaign: Campaign, answers: dict[int, Answer], now: datetime
 ) -> AttemptView:
     paper = papers.cached(papers.db_key(app), row_id(attempt), attempt.paper)
     assert paper is not None
     state, score, percent, passed = attempt.state, attempt.score, attempt.percent, attempt.passed
-    overdue = state == AttemptState.IN_PROGRESS and deadlines.is_past(attempt.deadline_at, now)
+    overdue = is_overdue(attempt, now)
     if overdue:  # shown as the sweep will close it: finished, graded from what was saved
-        g = grade_answers(
-            paper, answers, partial=attempt.partial_credit, max_score=attempt.max_score, pass_mark=campaign.pass_mark
-        )
+        g = _graded_at_deadline(app, attempt, campaign, answers)
         state, score, percent, passed = AttemptState.FINISHED.value, g.score, g.percent, g.passed
     show_review = state == AttemptState.FINISHED and review_open(campaign, now)
     last = max((a for a in answers.values() if a.client_id), key=lambda a: clock.as_utc(a.saved_at), default=None)
@@ -200,22 +221,14 @@ def my_results(app: App, actor: Actor, *, now: datetime | None = None) -> list[d
     with read_session(app.engine) as s:
         rows = []
         for a in q.attempts_of(s, actor.id):
-            overdue = a.state == AttemptState.IN_PROGRESS and deadlines.is_past(a.deadline_at, now)
+            overdue = is_overdue(a, now)
             if a.state != AttemptState.FINISHED and not overdue:
                 continue
             c = s.get(Campaign, a.campaign_id)
             assert c is not None
             percent, passed = a.percent, a.passed
             if overdue:
-                paper = papers.cached(papers.db_key(app), row_id(a), a.paper)
-                assert paper is not None
-                g = grade_answers(
-                    paper,
-                    {x.slot: x for x in q.answers_of(s, row_id(a))},
-                    partial=a.partial_credit,
-                    max_score=a.max_score,
-                    pass_mark=c.pass_mark,
-                )
+                g = _graded_at_deadline(app, a, c, {x.slot: x for x in q.answers_of(s, row_id(a))})
                 percent, passed = g.percent, g.passed
             rows.append(
                 {

@@ -15,41 +15,6 @@ from sqlmodel import Field, SQLModel
 
 from ..clock import utcnow
 
-# The domain words live in training_app.vocab; these names stay for the modules that import them from here.
-from ..vocab import (
-    AUDIENCE_LABELS as AUDIENCE_LABELS,
-)
-from ..vocab import (
-    AUDIENCES as AUDIENCES,
-)
-from ..vocab import (
-    CAMPAIGN_STATUS_LABELS as CAMPAIGN_STATUS_LABELS,
-)
-from ..vocab import (
-    CAMPAIGN_STATUSES as CAMPAIGN_STATUSES,
-)
-from ..vocab import (
-    CERT_STATUSES as CERT_STATUSES,
-)
-from ..vocab import (
-    REVIEW_LABELS as REVIEW_LABELS,
-)
-from ..vocab import (
-    REVIEW_POLICIES as REVIEW_POLICIES,
-)
-from ..vocab import (
-    ROLE_LABELS as ROLE_LABELS,
-)
-from ..vocab import (
-    ROLES as ROLES,
-)
-from ..vocab import (
-    UNIT_KIND_LABELS as UNIT_KIND_LABELS,
-)
-from ..vocab import (
-    UNIT_KINDS as UNIT_KINDS,
-)
-
 
 def _ts(**kw: Any) -> Any:  # as sqlmodel.Field: Any, standing in for the column's value in the class body
     return Field(sa_type=DateTime(timezone=True), **kw)

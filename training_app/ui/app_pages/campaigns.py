@@ -4,12 +4,11 @@ from datetime import datetime, time, timedelta
 
 import streamlit as st
 
-from training_app.engine.scoring import GRADING_LABELS
 from training_app.services import campaigns, roster
 from training_app.services.campaigns import CampaignInput
 from training_app.services.common import ServiceError
-from training_app.store.models import AUDIENCE_LABELS, CAMPAIGN_STATUS_LABELS, REVIEW_LABELS
 from training_app.ui.components.common import esc, flash, fmt_dt, get_app, guard, show_flash, tz
+from training_app.vocab import AUDIENCE_LABELS, CAMPAIGN_STATUS_LABELS, GRADING_LABELS, REVIEW_LABELS
 
 actor = guard("coordinator", "admin")
 app = get_app()

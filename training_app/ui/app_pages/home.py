@@ -5,7 +5,7 @@ import streamlit as st
 from training_app.services import campaigns, learning
 from training_app.ui.components.common import esc, fmt_dt, get_app, guard, show_flash
 from training_app.ui.components.nav import goto
-from training_app.vocab import LEARNER_ROLES
+from training_app.vocab import ASSIGNMENT_STATUS_LABELS, LEARNER_ROLES
 
 actor = guard(*LEARNER_ROLES)
 app = get_app()
@@ -41,11 +41,11 @@ for e in exams:
         if e.passed:
             headline = "已合格"
         elif e.open_attempt_id:
-            headline = e.status  # 进行中
+            headline = ASSIGNMENT_STATUS_LABELS[e.status]  # 进行中
         elif e.failed:
             headline = "未合格"
         else:
-            headline = e.status
+            headline = ASSIGNMENT_STATUS_LABELS[e.status]
         cols = st.columns(3)
         cols[0].metric("状态", headline)
         cols[1].metric("最好成绩" if e.grade is not None else "成绩", f"{e.grade:.1f}" if e.grade is not None else "—")

@@ -3,7 +3,6 @@
 import pandas as pd
 import streamlit as st
 
-from training_app.engine.stats import MIN_ATTEMPTS_FOR_FLAGS
 from training_app.services import dashboard
 from training_app.ui.components.common import esc, get_app, guard
 from training_app.ui.components.staff import pick_campaign
@@ -12,7 +11,7 @@ actor = guard("coordinator", "admin")
 app = get_app()
 st.title("试题分析")
 st.caption(
-    f"难度系数 = 正确率；区分度 = 本题得分与其余题目得分的相关系数。作答满 {MIN_ATTEMPTS_FOR_FLAGS} 人的题目，"
+    f"难度系数 = 正确率；区分度 = 本题得分与其余题目得分的相关系数。作答满 {dashboard.MIN_ATTEMPTS_FOR_FLAGS} 人的题目，"
     "区分度为负或低于 0.2、正确率高于 95% 或低于 20% 时提示复核，以免错题误导学员。"
 )
 campaign = pick_campaign(actor)

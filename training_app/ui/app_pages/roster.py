@@ -6,8 +6,8 @@ import streamlit as st
 from training_app.services import auth, roster
 from training_app.services.common import ServiceError
 from training_app.services.exports import workbook_bytes
-from training_app.store.models import UNIT_KIND_LABELS
 from training_app.ui.components.common import esc, flash, fmt_dt, get_app, guard, role_label, show_flash
+from training_app.vocab import UNIT_KIND_LABELS
 
 actor = guard("coordinator", "admin")
 app = get_app()

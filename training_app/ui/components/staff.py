@@ -7,7 +7,7 @@ import streamlit as st
 from ...services import campaigns as campaign_service
 from ...services import dashboard as dashboard_service
 from ...services.figures import pct_text, score_text
-from ...store.models import CAMPAIGN_STATUS_LABELS
+from ...vocab import CAMPAIGN_STATUS_LABELS
 from .common import fmt_dt, get_app
 
 
