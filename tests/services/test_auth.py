@@ -36,7 +36,7 @@ def test_login_ok_and_rehash_to_full_parameters(people):
     assert res.actor.id == officer.id and res.token
     with read_session(app.engine) as s:
         after = s.get(Person, officer.id).password_hash
-    assert after.startswith("$argon2id$") and "m=65536,t=3" in after  # upgraded at login
+    assert after.startswith("$argon2id$") and "m=19456,t=2,p=1" in after  # upgraded at login
     assert auth.resume(app, res.token).id == officer.id
 
 
@@ -228,3 +228,47 @@ def test_audit_purge_only_admin_only_old_and_audited(people):
     ok, _, problem = admin.verify_audit(app)
     assert ok, problem
     assert _events(app, "audit_purge")
+
+
+def test_a_hash_with_the_old_default_parameters_is_moved_to_the_current_ones(people):
+    """Hashes made before the parameters changed (argon2-cffi's default, m=64 MiB, t=3, p=4) keep working and are
+    rewritten with the current ones at the next successful login."""
+    from argon2 import PasswordHasher
+
+    app, _, officer = people
+    old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(PASSWORD)
+    with write_session(app.engine) as s:
+        s.get(Person, officer.id).password_hash = old
+    auth.login(app, officer.account, PASSWORD)
+    with read_session(app.engine) as s:
+        after = s.get(Person, officer.id).password_hash
+    assert after != old and "m=19456,t=2,p=1" in after
+
+
+def test_password_hashing_leaves_a_core_to_the_pages(monkeypatch):
+    """No more than (cores - 1) argon2 computations run at once in a process (argon2 releases the GIL)."""
+    import threading
+    import time
+
+    running, peak, lock = 0, 0, threading.Lock()
+    real = auth._hasher
+
+    class Slow:
+        def verify(self, stored, password):
+            nonlocal running, peak
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            time.sleep(0.05)
+            with lock:
+                running -= 1
+            return True
+
+    monkeypatch.setattr(auth, "_hasher", Slow())
+    threads = [threading.Thread(target=auth._verify, args=("h", "p")) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    monkeypatch.setattr(auth, "_hasher", real)
+    assert 1 <= peak <= auth._hash_slots._initial_value

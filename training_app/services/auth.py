@@ -10,7 +10,9 @@ import hashlib
 import ipaddress
 import logging
 import math
+import os
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -28,12 +30,33 @@ from .common import STAFF_ROLES, Actor, App, NotFound, PermissionDenied, Service
 
 log = logging.getLogger(__name__)
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# argon2id with OWASP's recommended parameters (Password Storage Cheat Sheet: m = 19 MiB, t = 2, p = 1): about 20 ms
+# of one core per verify. The library's default (RFC 9106's second option, m = 64 MiB, t = 3, p = 4) costs ~150 ms of
+# CPU spread over every core; on exam morning, with most officers logging in within a minute, those verifies took
+# the cores from the exam pages (benchmarks/README.md, "Exam day under load"). Hashes made with other parameters
+# are upgraded at the next successful login (check_needs_rehash).
+_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+# At most (cores - 1) hashes at a time in a process: argon2 releases the GIL, so a storm of logins could otherwise
+# take every core from the script runners; a login waits its turn instead of every page waiting for the logins.
+_hash_slots = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) - 1))
 # Initial passwords (random, 12 characters, about 70 bits, changed at first login) are hashed with a
 # lighter argon2id profile so a roster of hundreds imports in seconds; `check_needs_rehash` upgrades
 # every such hash to the full parameters at the next successful login.
 _initial_hasher = PasswordHasher(time_cost=1, memory_cost=16384, parallelism=1)
 _DUMMY_HASH = _hasher.hash("dummy-password-for-timing")
+
+
+def _verify(stored: str, password: str) -> None:
+    """argon2 verify (raises on a mismatch), one of the process's hash slots held."""
+    with _hash_slots:
+        _hasher.verify(stored, password)
+
+
+def _hash(password: str) -> str:
+    with _hash_slots:
+        return _hasher.hash(password)
+
+
 COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
 
 
@@ -42,7 +65,7 @@ class LoginFailed(ServiceError):
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hash(password)
 
 
 def hash_initial_password(password: str) -> str:
@@ -234,12 +257,12 @@ def login(
     new_hash: str | None = None
     if refusal is None:
         try:
-            _hasher.verify(stored_hash if usable else _DUMMY_HASH, password or "")
+            _verify(stored_hash if usable else _DUMMY_HASH, password or "")
             ok = usable
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         if ok and _hasher.check_needs_rehash(stored_hash):
-            new_hash = _hasher.hash(password)
+            new_hash = _hash(password)
 
     # 3. Write the outcome (committed on its own, also when the login fails).
     failure: LoginFailed | None = None
@@ -467,7 +490,7 @@ def change_password(
     with write_session(app.engine) as s:
         person = s.get(Person, actor.id)
         try:
-            _hasher.verify(person.password_hash or _DUMMY_HASH, old or "")
+            _verify(person.password_hash or _DUMMY_HASH, old or "")
         except (VerificationError, InvalidHashError):
             audit.append(
                 s,
@@ -483,7 +506,7 @@ def change_password(
         if new == old:
             raise ServiceError("新密码不能与原密码相同")
         check_password_rules(new, person.account, person.name)
-        person.password_hash = _hasher.hash(new)
+        person.password_hash = _hash(new)
         person.must_change_password = False
         person.password_changed_at = now
         s.add(person)
@@ -512,7 +535,7 @@ def set_password(
             raise NotFound("人员不存在")
         if not actor.can_see_unit(person.unit_id) or (person.role in STAFF_ROLES and actor.role != "admin"):
             raise PermissionDenied("无权重置该账号的密码")
-        person.password_hash = _hasher.hash(pw)
+        person.password_hash = _hash(pw)
         person.must_change_password = must_change
         person.password_changed_at = now
         person.failed_logins = 0
@@ -613,7 +636,7 @@ def create_staff(
             name=name,
             role=role,
             scope_unit_id=scope_unit_id,
-            password_hash=_hasher.hash(password),
+            password_hash=_hash(password),
             must_change_password=must_change,
             password_changed_at=deadlines.utcnow(),
             is_demo=is_demo,
