@@ -239,3 +239,39 @@ def test_judge_answers_count_under_their_own_options(app):
     rows = {r.question_id: r for r in dashboard.item_analysis(app, coordinator, cid)}
     assert [n for _, n, _ in rows[judges[0].qid].options] == [0, 1]
     assert [n for _, n, _ in rows[judges[1].qid].options] == [1, 0]
+
+
+def test_the_exam_sheet_agrees_with_the_attempt_view(app):
+    """What one click reads (exam_sheet: two plain queries) says what the full view says, for the question on
+    screen and for the answer sheet; another officer is refused; past the deadline it is no longer in progress."""
+    from training_app.services import papers
+
+    _, coordinator, officers, _ = district(app)
+    cid = make_campaign(app, coordinator, minutes=30)
+    o, other = officers[0], officers[1]
+    t0 = utcnow()
+    aid = exams.start_attempt(app, o, cid, now=t0).attempt_id
+    view = exams.attempt_view(app, o, aid, now=t0)
+    exams.save_answer(app, o, aid, 1, app.bank.questions[view.questions[0].qid].answer, now=t0)
+    exams.save_answer(app, o, aid, 3, None, now=t0)  # a cleared answer is not answered
+    exams.set_flag(app, o, aid, 2, True, now=t0)
+    papers.forget(papers.db_key(app), aid)  # not cached: the sheet reads the paper from the database
+    full = exams.attempt_view(app, o, aid, now=t0)
+    for slot in (1, 2, 3, len(full.questions)):
+        sheet = exams.exam_sheet(app, o, aid, slot, now=t0)
+        assert sheet.current == full.questions[slot - 1]
+        assert sheet.total == len(full.questions) and sheet.in_progress
+        assert (sheet.answered, sheet.unanswered_slots, sheet.flagged_slots) == (
+            full.answered,
+            full.unanswered_slots,
+            full.flagged_slots,
+        )
+        assert sheet.seconds_left == full.seconds_left
+    assert exams.exam_sheet(app, o, aid, 0, now=t0).current.slot == 1  # clamped to the paper
+    assert exams.exam_sheet(app, o, aid, 999, now=t0).current.slot == len(full.questions)
+    with pytest.raises(PermissionDenied):
+        exams.exam_sheet(app, other, aid, 1, now=t0)
+    with pytest.raises(NotFound):
+        exams.exam_sheet(app, o, 999999, 1, now=t0)
+    late = exams.exam_sheet(app, o, aid, 1, now=t0 + timedelta(minutes=31))
+    assert not late.in_progress and late.seconds_left == 0

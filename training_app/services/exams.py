@@ -23,8 +23,10 @@ from .grading import sync_open_reviews as sync_open_reviews
 from .papers import draw_paper as draw_paper
 from .papers import freeze_paper as freeze_paper
 from .views import AttemptView as AttemptView
+from .views import ExamSheet as ExamSheet
 from .views import QuestionView as QuestionView
 from .views import attempt_view as attempt_view
+from .views import exam_sheet as exam_sheet
 from .views import my_results as my_results
 from .views import open_attempt_for as open_attempt_for
 from .views import slot_order as slot_order

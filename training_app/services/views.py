@@ -14,8 +14,9 @@ from sqlmodel import Session
 
 from .. import clock, qtypes
 from ..engine import deadlines
+from ..engine.paper import FrozenSlot
 from ..store import exams as q
-from ..store.db import read_session
+from ..store.db import read_connection, read_session
 from ..store.models import Answer, Attempt, Campaign
 from ..vocab import LEARNER_ROLES, AttemptState, FinishedBy
 from . import papers
@@ -137,21 +138,7 @@ def _build_view(
         question = app.bank.questions.get(spec.qid)
         a = answers.get(spec.slot)
         response = a.response if a else None
-        if question is not None:
-            bank_opts = qtypes.shown_options(spec.qtype, question.options)
-        else:
-            bank_opts = qtypes.shown_options(spec.qtype, [f"选项{qtypes.LETTERS[i]}" for i in range(spec.n)])
-        qv = QuestionView(
-            slot=spec.slot,
-            qid=spec.qid,
-            type=spec.qtype,
-            type_label=qtypes.type_label(spec.qtype),
-            stem=question.stem if question else "（本题已从题库移除）",
-            options=[bank_opts[i] for i in spec.shown_order],
-            chosen=qtypes.to_display(spec.qtype, spec.order, response),
-            flagged=bool(a and a.flagged),
-            points=spec.points,
-        )
+        qv = _question_view(app, spec, response, bool(a and a.flagged))
         if show_review:
             qv.correct = qtypes.to_display(spec.qtype, spec.order, spec.key)
             qv.fraction = (
@@ -184,6 +171,88 @@ def _build_view(
         last_client_id=last.client_id if last else None,
         last_saved_at=clock.as_utc(last.saved_at) if last else None,
         closed_at_deadline=overdue,
+    )
+
+
+def _question_view(app: App, spec: FrozenSlot, response: str | None, flagged: bool) -> QuestionView:
+    """One question as the officer sees it (options in the shown order, the choice in shown positions)."""
+    question = app.bank.questions.get(spec.qid)
+    if question is not None:
+        bank_opts = qtypes.shown_options(spec.qtype, question.options)
+    else:
+        bank_opts = qtypes.shown_options(spec.qtype, [f"选项{qtypes.LETTERS[i]}" for i in range(spec.n)])
+    return QuestionView(
+        slot=spec.slot,
+        qid=spec.qid,
+        type=spec.qtype,
+        type_label=qtypes.type_label(spec.qtype),
+        stem=question.stem if question else "（本题已从题库移除）",
+        options=[bank_opts[i] for i in spec.shown_order],
+        chosen=qtypes.to_display(spec.qtype, spec.order, response),
+        flagged=flagged,
+        points=spec.points,
+    )
+
+
+@dataclass(frozen=True)
+class ExamSheet:
+    """What one click on the exam page needs: the question on screen and each question's state (answered,
+    flagged), read with two plain queries: not the 80 question views of `attempt_view`."""
+
+    in_progress: bool  # in progress and before its deadline
+    seconds_left: int
+    total: int
+    current: QuestionView
+    answered_slots: frozenset[int]
+    flagged: frozenset[int]
+    last_client_id: str | None
+    last_saved_at: datetime | None
+
+    answered_elsewhere = AttemptView.answered_elsewhere
+
+    @property
+    def answered(self) -> int:
+        return len(self.answered_slots)
+
+    @property
+    def unanswered_slots(self) -> list[int]:
+        return [s for s in range(1, self.total + 1) if s not in self.answered_slots]
+
+    @property
+    def flagged_slots(self) -> list[int]:
+        return sorted(self.flagged)
+
+
+def exam_sheet(app: App, actor: Actor, attempt_id: int, slot: int, *, now: datetime | None = None) -> ExamSheet:
+    """The exam page's view for one click: the officer's own attempt only; `slot` is clamped to the paper."""
+    now = now or clock.utcnow()
+    with read_connection(app.engine) as conn:
+        head, rows = q.sheet_rows(conn, attempt_id)
+        if head is None:
+            raise NotFound("考试记录不存在")
+        if head[0] != actor.id:
+            raise PermissionDenied("不能查看他人的答卷")
+        paper = papers.cached(papers.db_key(app), attempt_id)
+        if paper is None:
+            paper = papers.cached(papers.db_key(app), attempt_id, q.attempt_paper(conn, attempt_id))
+    assert paper is not None
+    total = len(paper)
+    slot = min(max(1, slot), total)
+    spec = paper.at(slot)
+    assert spec is not None
+    by_slot = {r.slot: r for r in rows}
+    mine = by_slot.get(slot)
+    live = head[1] == AttemptState.IN_PROGRESS and not deadlines.is_past(head[2], now)
+    last = max((r for r in rows if r.client_id), key=lambda r: clock.as_utc(r.saved_at), default=None)
+    return ExamSheet(
+        in_progress=live,
+        seconds_left=deadlines.seconds_left(head[2], now) if live else 0,
+        total=total,
+        current=_question_view(app, spec, mine.response if mine else None, bool(mine and mine.flagged)),
+        answered_slots=frozenset(r.slot for r in rows if r.response),
+        flagged=frozenset(r.slot for r in rows if r.flagged),
+        last_client_id=last.client_id if last else None,
+        last_saved_at=clock.as_utc(last.saved_at) if last else None,
     )
 
 

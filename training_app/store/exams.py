@@ -397,3 +397,39 @@ def _mark_started_stmt():
 
 def mark_started_core(conn, assignment_id: int, number: int, now: datetime) -> None:
     conn.execute(_stmt("mark_started", _mark_started_stmt), {"aid": assignment_id, "n": number, "now": now})
+
+
+class SheetAnswer(NamedTuple):
+    slot: int
+    response: str | None
+    flagged: bool
+    client_id: str | None
+    saved_at: datetime
+
+
+def _sheet_attempt_stmt():
+    from sqlalchemy import bindparam
+
+    return select(Attempt.person_id, Attempt.state, Attempt.deadline_at).where(Attempt.id == bindparam("aid"))
+
+
+def _sheet_answers_stmt():
+    from sqlalchemy import bindparam
+
+    return select(Answer.slot, Answer.response, Answer.flagged, Answer.client_id, Answer.saved_at).where(
+        Answer.attempt_id == bindparam("aid")
+    )
+
+
+def sheet_rows(conn, attempt_id: int) -> tuple[tuple[int, str, datetime] | None, list[SheetAnswer]]:
+    """What one click on the exam page reads: (person_id, state, deadline_at) of the attempt, and its answers as
+    plain rows (two prebuilt Core statements, no ORM objects, not the paper)."""
+    head = conn.execute(_stmt("sheet_attempt", _sheet_attempt_stmt), {"aid": attempt_id}).first()
+    if head is None:
+        return None, []
+    rows = conn.execute(_stmt("sheet_answers", _sheet_answers_stmt), {"aid": attempt_id}).all()
+    return (head[0], head[1], head[2]), [SheetAnswer(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
+
+
+def attempt_paper(conn, attempt_id: int) -> str | None:
+    return conn.execute(select(Attempt.paper).where(Attempt.id == attempt_id)).scalar_one_or_none()

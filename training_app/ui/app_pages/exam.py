@@ -211,12 +211,13 @@ deadline_watch(view.deadline_at)
 def exam_body() -> None:
     """The question, the moves and the answer sheet: an answer or a move reruns only this fragment (not the title,
     the countdown or the submit area), and the answer sheet is one widget, not 80 buttons."""
-    fresh = exams.attempt_view(app, actor, attempt_id)  # read anew on every run of the fragment
-    if fresh.state != "in_progress" or fresh.seconds_left <= 0:
+    # read anew on every run of the fragment: the question on screen and each question's state, nothing more
+    fresh = exams.exam_sheet(app, actor, attempt_id, st.session_state[cur_key])
+    if not fresh.in_progress or fresh.seconds_left <= 0:
         st.rerun(scope="app")  # handed in elsewhere, or time is up: the whole page shows the result
-    total = len(fresh.questions)
-    cur = min(max(1, st.session_state[cur_key]), total)
-    qv = fresh.questions[cur - 1]
+    total = fresh.total
+    qv = fresh.current
+    cur = qv.slot
     with st.container(key="exam_progress"):
         st.markdown(
             f"**已答 {fresh.answered}/{total}**　第 {cur} 题　未答 {len(fresh.unanswered_slots)}　"
@@ -273,7 +274,9 @@ def exam_body() -> None:
     c2.button("下一题 →", disabled=cur >= total, width="stretch", on_click=go, args=(cur + 1,), type="primary")
 
     # The answer sheet: one widget (st.pills) whose options carry each question's state in words.
-    marks = {q.slot: ("√" if q.chosen else "") + ("★" if q.flagged else "") for q in fresh.questions}
+    marks = {
+        s: ("√" if s in fresh.answered_slots else "") + ("★" if s in fresh.flagged else "") for s in range(1, total + 1)
+    }
     st.session_state[sheet_key] = cur
     with st.expander(
         f"答题卡（已答 {fresh.answered}，未答 {len(fresh.unanswered_slots)}，标记 {len(fresh.flagged_slots)}）",
