@@ -51,6 +51,10 @@ def configure_process(url: str, data_dir: str) -> None:
     from training_app.store import db
 
     os.environ.update(app_env(url, data_dir))
+    from streamlit import config as st_config
+
+    # as `training-app serve` runs (cli.SERVER_FLAGS): no forced full garbage collection after every script run
+    st_config.set_option("runner.postScriptGC", False)
     quiet_streamlit()
     config.get_settings.cache_clear()
     db.dispose_engines()

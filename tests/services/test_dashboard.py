@@ -197,3 +197,21 @@ def test_demo_seed_is_idempotent_and_writes_logins(demo_db):
         [sys.executable, "-m", "training_app.cli", "seed-demo"], env=env, capture_output=True, text=True, cwd=tmp
     )
     assert again.returncode == 0 and "未作改动" in again.stdout
+
+
+def test_the_figures_version_moves_with_starts_hand_ins_and_grades(app):
+    """The dashboard recomputes its figures when the version moves: a start, a hand-in (graded) and a regrade move
+    it; reading does not."""
+    from tests.support.factory import district
+    from training_app.services import dashboard, exams
+
+    _, coordinator, officers, cid = district(app)
+    v0 = dashboard.version(app, coordinator, cid)
+    assert dashboard.version(app, coordinator, cid) == v0
+    aid = exams.start_attempt(app, officers[0], cid).attempt_id
+    v1 = dashboard.version(app, coordinator, cid)
+    assert v1 != v0
+    exams.save_answer(app, officers[0], aid, 1, "A")
+    assert dashboard.version(app, coordinator, cid) == v1  # an answer changes no figure of the page
+    exams.submit_attempt(app, officers[0], aid)
+    assert dashboard.version(app, coordinator, cid) != v1

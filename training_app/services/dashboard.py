@@ -40,6 +40,14 @@ def _figures(h: dict) -> dict:
     return h
 
 
+def version(app: App, actor: Actor, campaign_id: int) -> tuple:
+    """Changes whenever a figure of the campaign can change through the exam (a start, a hand-in, a grading,
+    a regrade): the page recomputes its figures only then (and at least once a minute, for roster and study time)."""
+    require(actor, *STAFF)
+    with read_session(app.engine) as s:
+        return (str(app.engine.url), campaign_id, actor.scope_unit_id, *dq.figures_version(s, campaign_id))
+
+
 def summary(app: App, actor: Actor, campaign_id: int) -> dict:
     """Counts over the active people assigned (a deactivated person no longer counts)."""
     require(actor, *STAFF)

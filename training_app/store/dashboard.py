@@ -269,3 +269,19 @@ def assignment_counts(session: Session) -> dict[int, int]:
         .group_by(Assignment.campaign_id)
     )
     return {cid: int(n) for cid, n in session.execute(q)}
+
+
+def figures_version(session: Session, campaign_id: int) -> tuple:
+    """What changes when anyone of the campaign starts, hands in or is graded (one aggregate over its assignments,
+    by the (campaign_id, unit_id) index): the key under which the page keeps its figures."""
+    row = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(Assignment.attempts_started), 0),
+            func.coalesce(func.sum(Assignment.attempts_finished), 0),
+            func.max(Assignment.completed_at),
+            func.max(Assignment.passed_at),
+            func.coalesce(func.sum(Assignment.grade), 0),
+        ).where(Assignment.campaign_id == campaign_id)
+    ).one()
+    return tuple(str(x) for x in row)
