@@ -139,7 +139,7 @@ def _block(text: str, head: str) -> str:
 
 
 def nginx_config(workdir: Path, listen_port: int, backends: list[int]) -> str:
-    """Plain HTTP on a loopback port; the upstream (sticky `hash $remote_addr consistent`), the websocket upgrade
+    """Plain HTTP on a loopback port; the upstream (sticky on the `fz_route` cookie), the websocket upgrade
     map and the `location /` proxy settings are taken from deploy/nginx.conf, with the replicas' addresses here."""
     src = NGINX_CONF.read_text(encoding="utf-8")
     upstream = _block(src, "upstream training_app")
@@ -147,6 +147,9 @@ def nginx_config(workdir: Path, listen_port: int, backends: list[int]) -> str:
     upstream = re.sub(r"(?m)^\s*server\s+\S+:\d+[^;]*;\n?", "", upstream)
     upstream = upstream.rstrip("}").rstrip() + "\n" + servers + "\n}"
     upgrade_map = _block(src, "map $http_upgrade")
+    route_map = _block(src, "map $cookie_fz_route")
+    # the replica-key cookie as the deployment sets it, without `Secure` (this proxy speaks plain HTTP)
+    route_cookie = re.search(r"add_header Set-Cookie \"fz_route=[^\"]*\" always;", src).group(0).replace(" Secure;", "")
     location = _block(src, "location / ").replace("X-Forwarded-Proto https", "X-Forwarded-Proto $scheme")
     tmp = workdir / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
@@ -159,11 +162,13 @@ http {{
   access_log off;
   client_body_temp_path {tmp}/body; proxy_temp_path {tmp}/proxy; fastcgi_temp_path {tmp}/fastcgi;
   uwsgi_temp_path {tmp}/uwsgi; scgi_temp_path {tmp}/scgi;
+  {route_map}
   {upstream}
   {upgrade_map}
   server {{
     listen 127.0.0.1:{listen_port};
     server_tokens off;
+    {route_cookie}
     {location}
   }}
 }}

@@ -54,7 +54,8 @@ def test_parse_span():
 
 def test_nginx_config_keeps_the_deployments_sticky_upstream(tmp_path: Path):
     conf = nginx_config(tmp_path, 18080, [18501, 18502])
-    assert "hash $remote_addr consistent;" in conf
+    assert "hash $route_key consistent;" in conf and "map $cookie_fz_route $route_key" in conf
+    assert 'add_header Set-Cookie "fz_route=$route_key; Path=/; HttpOnly; SameSite=Strict" always;' in conf
     assert "server 127.0.0.1:18501 max_fails=3 fail_timeout=10s;" in conf
     assert "server 127.0.0.1:18502" in conf and "app1:8501" not in conf
     assert "listen 127.0.0.1:18080;" in conf

@@ -64,3 +64,17 @@ def test_serve_warns_when_not_behind_https():
     assert "https://" in transport_warning(load_settings({**env, "PUBLIC_BASE_URL": "http://fz.example.gov.cn"}))
     assert transport_warning(load_settings({**env, "PUBLIC_BASE_URL": "https://fz.example.gov.cn"})) is None
     assert transport_warning(load_settings({"DEMO_MODE": "1"})) is None
+
+
+def test_replicas_are_sticky_per_browser_not_per_address():
+    """Officers behind one NAT address must spread over the replicas: the upstream hashes a cookie the proxy sets
+    (a random request id on the first request), and the cookie is set beside the security headers (an add_header
+    inside `location /` would silently drop them there)."""
+    assert "hash $route_key consistent;" in NGINX and "hash $remote_addr" not in NGINX
+    m = re.search(r"map \$cookie_fz_route \$route_key \{([^}]*)\}", NGINX)
+    assert m and '""      $request_id;' in m.group(1) and "default $cookie_fz_route;" in m.group(1)
+    tls = [b for b in _servers(NGINX) if "listen 443 ssl;" in b][0]
+    cookie = 'add_header Set-Cookie "fz_route=$route_key; Path=/; Secure; HttpOnly; SameSite=Strict" always;'
+    assert cookie in _directives(tls)
+    location = tls[tls.index("location / {") :]
+    assert "add_header" not in location.split("}", 1)[0]
