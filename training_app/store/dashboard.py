@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Integer, case, cast, func, or_, select
+from sqlalchemy import Integer, case, cast, func, literal, or_, select
 from sqlmodel import Session
 
 from .models import Assignment, ItemStat, Person, StudyTime, Unit, UnitLawStat
@@ -80,8 +80,20 @@ def people(
     only: str | None = None,
     scope_unit_id: int | None = None,
     limit: int | None = None,
+    study_from: date | None = None,
+    study_to: date | None = None,
 ) -> list[dict]:
-    """Per-person rows; only = 'not_started' | 'not_passed' | 'not_completed' for the 督办清单."""
+    """Per-person rows; only = 'not_started' | 'not_passed' | 'not_completed' for the 督办清单. With a study period,
+    each row also carries the person's study seconds in it (a correlated sum on the study_time key, same query)."""
+    if study_from is not None and study_to is not None:
+        studied = (
+            select(func.coalesce(func.sum(StudyTime.seconds), 0))
+            .where(StudyTime.person_id == Person.id, StudyTime.day >= study_from, StudyTime.day <= study_to)
+            .correlate(Person)
+            .scalar_subquery()
+        )
+    else:
+        studied = literal(0)
     q = (
         select(
             Person.id,
@@ -96,6 +108,7 @@ def people(
             Assignment.passed,
             Assignment.completed_at,
             Assignment.extended_until,
+            studied,
         )
         .join(Person, Person.id == Assignment.person_id)
         .outerjoin(Unit, Unit.id == Assignment.unit_id)
@@ -114,9 +127,21 @@ def people(
     if limit:
         q = q.limit(limit)
     out = []
-    for pid, name, account, phone, title, unit, started, finished, grade, passed, completed_at, ext in session.execute(
-        q
-    ):
+    for (
+        pid,
+        name,
+        account,
+        phone,
+        title,
+        unit,
+        started,
+        finished,
+        grade,
+        passed,
+        completed_at,
+        ext,
+        secs,
+    ) in session.execute(q):
         status = "已合格" if passed else ("未合格" if finished else ("进行中" if started else "未参考"))
         out.append(
             {
@@ -132,6 +157,7 @@ def people(
                 "status": status,
                 "completed_at": completed_at,
                 "extended_until": ext,
+                "study_seconds": int(secs or 0),
             }
         )
     return out
