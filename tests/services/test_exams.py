@@ -275,3 +275,32 @@ def test_the_exam_sheet_agrees_with_the_attempt_view(app):
         exams.exam_sheet(app, o, 999999, 1, now=t0)
     late = exams.exam_sheet(app, o, aid, 1, now=t0 + timedelta(minutes=31))
     assert not late.in_progress and late.seconds_left == 0
+
+
+def test_grading_writes_each_table_in_one_statement(app):
+    """Inside the hand-in's write transaction the fractions, the item statistics and the unit × law figures are
+    one statement each, not one execution per row (each step gives up the GIL while the write lock is held)."""
+    from sqlalchemy import event
+
+    _, _, officers, cid = district(app)
+    o = officers[0]
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    _answer_all(app, o, aid, right=False)
+    seen: list[tuple[str, bool, int]] = []
+
+    def spy(conn, cursor, statement, parameters, context, executemany):
+        rows = len(parameters) if executemany and isinstance(parameters, (list, tuple)) else 1
+        seen.append((" ".join(statement.split())[:40].upper(), executemany, rows))
+
+    event.listen(app.engine, "before_cursor_execute", spy)
+    try:
+        exams.submit_attempt(app, o, aid)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", spy)
+    grading = [s for s in seen if s[0].startswith(("UPDATE ANSWER", "INSERT INTO ITEM_STAT", "INSERT INTO UNIT_LAW"))]
+    assert {s[0].split(" (")[0].split(" SET")[0] for s in grading} >= {"UPDATE ANSWER", "INSERT INTO ITEM_STAT"}
+    assert all(not many and rows == 1 for _, many, rows in grading), grading
+    assert len(grading) <= 3
+    with read_session(app.engine) as s:
+        assert sum(st.n for st in s.query(ItemStat).filter_by(campaign_id=cid)) == 18
+        assert all(a.fraction is not None for a in s.query(Answer).filter_by(attempt_id=aid))

@@ -117,20 +117,26 @@ def finish_attempt(session: Session, attempt_id: int, now: datetime, finished_by
     return res.rowcount == 1
 
 
+# The grading writes run inside the submit's write transaction (on SQLite: the database's one write lock). Each is
+# ONE statement over all rows (a CASE, a multi-row VALUES), not one execution per row: every execution step gives
+# up Python's GIL, and on exam morning, with hundreds of sessions' threads waiting for it, each step back cost
+# milliseconds while the lock was held (the 476-officer run's hand-in wave: `database is locked` past the busy
+# timeout). benchmarks/README.md, "Exam day under load".
+
+
 def store_grades(session: Session, attempt_id: int, fractions: dict[int, float]) -> None:
     if not fractions:
         return
-    table = Answer.__table__
-    from sqlalchemy import bindparam
+    from sqlalchemy import case, literal
 
+    table = Answer.__table__
+    slots = sorted(fractions)
     stmt = (
         update(table)
-        .where(and_(table.c.attempt_id == bindparam("a_id"), table.c.slot == bindparam("a_slot")))
-        .values(fraction=bindparam("a_fraction"))
+        .where(and_(table.c.attempt_id == attempt_id, table.c.slot.in_(slots)))
+        .values(fraction=case({s: literal(float(fractions[s])) for s in slots}, value=table.c.slot))
     )
-    session.connection().execute(
-        stmt, [{"a_id": attempt_id, "a_slot": s, "a_fraction": f} for s, f in fractions.items()]
-    )
+    session.connection().execute(stmt)
 
 
 def add_item_stats(session: Session, campaign_id: int, rows: list[dict]) -> None:
@@ -157,13 +163,13 @@ def add_item_stats(session: Session, campaign_id: int, rows: list[dict]) -> None
         for i in range(6):
             v[f"opt{i}"] = 1 if i in r["opts"] else 0
         values.append(v)
-    ins = ins_fn(table)
+    ins = ins_fn(table).values(values)
     ex = ins.excluded
     cols = ["n", "sx", "sxx", "sy", "syy", "sxy", "blank"] + [f"opt{i}" for i in range(6)]
     stmt = ins.on_conflict_do_update(
         index_elements=["campaign_id", "question_id"], set_={c: table.c[c] + ex[c] for c in cols}
     )
-    session.connection().execute(stmt, values)
+    session.connection().execute(stmt)
 
 
 def add_unit_law_stats(
@@ -172,18 +178,17 @@ def add_unit_law_stats(
     if unit_id is None or not per_law:
         return
     table = UnitLawStat.__table__
-    ins = dialect_insert(session)(table)
+    ins = dialect_insert(session)(table).values(
+        [
+            {"campaign_id": campaign_id, "unit_id": unit_id, "law_slug": law, "answered": n, "credit": c}
+            for law, (n, c) in sorted(per_law.items())
+        ]
+    )
     stmt = ins.on_conflict_do_update(
         index_elements=["campaign_id", "unit_id", "law_slug"],
         set_={"answered": table.c.answered + ins.excluded.answered, "credit": table.c.credit + ins.excluded.credit},
     )
-    session.connection().execute(
-        stmt,
-        [
-            {"campaign_id": campaign_id, "unit_id": unit_id, "law_slug": law, "answered": n, "credit": c}
-            for law, (n, c) in sorted(per_law.items())
-        ],
-    )
+    session.connection().execute(stmt)
 
 
 def update_assignment_after_grade(
