@@ -226,33 +226,34 @@ class ExamSheet:
 def exam_sheet(app: App, actor: Actor, attempt_id: int, slot: int, *, now: datetime | None = None) -> ExamSheet:
     """The exam page's view for one click: the officer's own attempt only; `slot` is clamped to the paper."""
     now = now or clock.utcnow()
+    db = papers.db_key(app)
+    paper = papers.cached(db, attempt_id)
     with read_connection(app.engine) as conn:
-        head, rows = q.sheet_rows(conn, attempt_id)
-        if head is None:
-            raise NotFound("考试记录不存在")
-        if head[0] != actor.id:
-            raise PermissionDenied("不能查看他人的答卷")
-        paper = papers.cached(papers.db_key(app), attempt_id)
         if paper is None:
-            paper = papers.cached(papers.db_key(app), attempt_id, q.attempt_paper(conn, attempt_id))
-    assert paper is not None
-    total = len(paper)
-    slot = min(max(1, slot), total)
+            raw = q.attempt_paper(conn, attempt_id)
+            if raw is None:
+                raise NotFound("考试记录不存在")
+            paper = papers.cached(db, attempt_id, raw)
+        assert paper is not None
+        total = len(paper)
+        slot = min(max(1, slot), max(total, 1))
+        row = q.sheet(conn, attempt_id, slot)
+    if row is None:
+        raise NotFound("考试记录不存在")
+    if row.person_id != actor.id:
+        raise PermissionDenied("不能查看他人的答卷")
     spec = paper.at(slot)
     assert spec is not None
-    by_slot = {r.slot: r for r in rows}
-    mine = by_slot.get(slot)
-    live = head[1] == AttemptState.IN_PROGRESS and not deadlines.is_past(head[2], now)
-    last = max((r for r in rows if r.client_id), key=lambda r: clock.as_utc(r.saved_at), default=None)
+    live = row.state == AttemptState.IN_PROGRESS and not deadlines.is_past(row.deadline_at, now)
     return ExamSheet(
         in_progress=live,
-        seconds_left=deadlines.seconds_left(head[2], now) if live else 0,
+        seconds_left=deadlines.seconds_left(row.deadline_at, now) if live else 0,
         total=total,
-        current=_question_view(app, spec, mine.response if mine else None, bool(mine and mine.flagged)),
-        answered_slots=frozenset(r.slot for r in rows if r.response),
-        flagged=frozenset(r.slot for r in rows if r.flagged),
-        last_client_id=last.client_id if last else None,
-        last_saved_at=clock.as_utc(last.saved_at) if last else None,
+        current=_question_view(app, spec, row.response, row.is_flagged),
+        answered_slots=row.answered,
+        flagged=row.flagged,
+        last_client_id=row.last_client_id,
+        last_saved_at=clock.as_utc(row.last_saved_at) if row.last_saved_at else None,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import Integer, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -404,36 +404,87 @@ def mark_started_core(conn, assignment_id: int, number: int, now: datetime) -> N
     conn.execute(_stmt("mark_started", _mark_started_stmt), {"aid": assignment_id, "n": number, "now": now})
 
 
-class SheetAnswer(NamedTuple):
-    slot: int
+class Sheet(NamedTuple):
+    """One click's read of an attempt: its owner, state and deadline; the slots answered and flagged; the
+    question on screen's saved response and flag; and which browser session saved last, and when."""
+
+    person_id: int
+    state: str
+    deadline_at: datetime
+    answered: frozenset[int]
+    flagged: frozenset[int]
     response: str | None
-    flagged: bool
-    client_id: str | None
-    saved_at: datetime
+    is_flagged: bool
+    last_client_id: str | None
+    last_saved_at: datetime | None
 
 
-def _sheet_attempt_stmt():
-    from sqlalchemy import bindparam
+def _sheet_stmt():
+    from sqlalchemy import String, bindparam, case, literal_column
+    from sqlalchemy import cast as sql_cast
 
-    return select(Attempt.person_id, Attempt.state, Attempt.deadline_at).where(Attempt.id == bindparam("aid"))
-
-
-def _sheet_answers_stmt():
-    from sqlalchemy import bindparam
-
-    return select(Answer.slot, Answer.response, Answer.flagged, Answer.client_id, Answer.saved_at).where(
-        Answer.attempt_id == bindparam("aid")
+    aid, slot = bindparam("aid"), bindparam("slot")
+    answered = func.aggregate_strings(
+        case((and_(Answer.response.is_not(None), Answer.response != ""), sql_cast(Answer.slot, String))), ","
+    )
+    flagged = func.aggregate_strings(case((Answer.flagged.is_(True), sql_cast(Answer.slot, String))), ",")
+    per_answer = (
+        select(
+            answered.label("answered"),
+            flagged.label("flagged"),
+            func.max(case((Answer.slot == slot, Answer.response))).label("response"),
+            func.max(case((Answer.slot == slot, sql_cast(Answer.flagged, Integer)), else_=0)).label("is_flagged"),
+        )
+        .where(Answer.attempt_id == aid)
+        .subquery()
+    )
+    last = (
+        select(Answer.client_id, Answer.saved_at)
+        .where(Answer.attempt_id == aid, Answer.client_id.is_not(None))
+        .order_by(Answer.saved_at.desc())
+        .limit(1)
+        .subquery()
+    )
+    return (
+        select(
+            Attempt.person_id,
+            Attempt.state,
+            Attempt.deadline_at,
+            per_answer.c.answered,
+            per_answer.c.flagged,
+            per_answer.c.response,
+            per_answer.c.is_flagged,
+            last.c.client_id,
+            last.c.saved_at,
+        )
+        .select_from(Attempt)
+        .join(per_answer, literal_column("1") == literal_column("1"))
+        .outerjoin(last, literal_column("1") == literal_column("1"))
+        .where(Attempt.id == aid)
     )
 
 
-def sheet_rows(conn, attempt_id: int) -> tuple[tuple[int, str, datetime] | None, list[SheetAnswer]]:
-    """What one click on the exam page reads: (person_id, state, deadline_at) of the attempt, and its answers as
-    plain rows (two prebuilt Core statements, no ORM objects, not the paper)."""
-    head = conn.execute(_stmt("sheet_attempt", _sheet_attempt_stmt), {"aid": attempt_id}).first()
-    if head is None:
-        return None, []
-    rows = conn.execute(_stmt("sheet_answers", _sheet_answers_stmt), {"aid": attempt_id}).all()
-    return (head[0], head[1], head[2]), [SheetAnswer(r[0], r[1], bool(r[2]), r[3], r[4]) for r in rows]
+def _slots(text: str | None) -> frozenset[int]:
+    return frozenset(int(x) for x in text.split(",") if x) if text else frozenset()
+
+
+def sheet(conn, attempt_id: int, slot: int) -> Sheet | None:
+    """What one click on the exam page reads, in ONE statement returning one row (the answers are aggregated in
+    the database: a result row per answer would give up the GIL at every row, 80 times a click late in an exam)."""
+    row = conn.execute(_stmt("sheet", _sheet_stmt), {"aid": attempt_id, "slot": slot}).first()
+    if row is None:
+        return None
+    return Sheet(
+        row[0],
+        row[1],
+        row[2],
+        _slots(row[3]),
+        _slots(row[4]),
+        row[5],
+        bool(row[6]),
+        row[7],
+        row[8],
+    )
 
 
 def attempt_paper(conn, attempt_id: int) -> str | None:
