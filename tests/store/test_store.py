@@ -111,3 +111,34 @@ def test_unreachable_database_is_one_clear_line():
     assert r.returncode == 1
     assert "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and "无法连接数据库" in r.stderr
+
+
+def test_a_write_lock_held_past_the_busy_timeout_is_a_clear_busy_error(tmp_path):
+    """On SQLite, a write that waited out the busy timeout raises DatabaseBusy (the exam page says "系统繁忙…请再选
+    一次" and shows what is stored), from both write paths; nothing is written."""
+    import sqlite3
+
+    import pytest
+    from sqlalchemy import text
+
+    from training_app.store.db import DatabaseBusy, make_engine, write_connection, write_session
+
+    path = tmp_path / "busy.db"
+    engine = make_engine(f"sqlite:///{path}", busy_timeout_ms=200)
+    with engine.begin() as c:
+        c.execute(text("CREATE TABLE t (x INTEGER)"))
+    holder = sqlite3.connect(path, timeout=0)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(DatabaseBusy):
+            with write_connection(engine) as conn:
+                conn.execute(text("INSERT INTO t VALUES (1)"))
+        with pytest.raises(DatabaseBusy):
+            with write_session(engine) as s:
+                s.execute(text("INSERT INTO t VALUES (2)"))
+    finally:
+        holder.rollback()
+        holder.close()
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM t")).scalar() == 0
+    engine.dispose()

@@ -207,3 +207,28 @@ def test_ticking_three_options_of_a_multiple_choice_question_stores_all_three(ui
         assert not at.exception
     chosen = exams.attempt_view(app, o, aid).questions[multi.slot - 1].chosen
     assert chosen == [0, 2, 3]
+
+
+def test_a_save_that_met_a_busy_database_says_so_and_shows_what_is_stored(ui_env, monkeypatch):
+    """SQLite's write lock taken past the busy timeout (an exam-morning peak): no exception page; the officer is
+    told the choice was not saved, the radio shows what is stored, and choosing again saves it."""
+    from training_app.services.common import DatabaseBusy
+
+    app, o, cid = ui_env["app"], ui_env["officers"][3], ui_env["campaign"]
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    at = run_page(ui_env, o, "exam", attempt_id=aid)
+    slot = exams.exam_sheet(app, o, aid, 1).current.slot
+    real = exams.save_answer
+
+    def busy(*a, **k):
+        raise DatabaseBusy("database is locked")
+
+    monkeypatch.setattr(exams, "save_answer", busy)
+    at.radio[0].set_value(1).run()
+    assert not at.exception
+    assert any("系统繁忙，这次选择未能保存，请再选一次" in e.value for e in at.error)
+    assert at.radio[0].value is None  # shows what is stored: nothing
+    monkeypatch.setattr(exams, "save_answer", real)
+    at.radio[0].set_value(1).run()
+    assert not at.exception and not at.error
+    assert exams.exam_sheet(app, o, aid, slot).current.chosen == [1]

@@ -14,6 +14,7 @@ from ..bank import Bank, load_bank
 from ..bank import BankError as BankError  # what the app start may meet, for the UI to say so
 from ..config import Settings, get_settings
 from ..engine.paper import blueprint_issues
+from ..store.db import DatabaseBusy as DatabaseBusy
 from ..store.db import DatabaseUnavailable as DatabaseUnavailable
 from ..store.db import get_engine
 from ..vocab import LEARNER_ROLES as LEARNER_ROLES

@@ -26,6 +26,14 @@ _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
 
+class DatabaseBusy(RuntimeError):
+    """SQLite's write lock stayed taken past the busy timeout: nothing was written; the user may try again."""
+
+
+def _busy(exc: OperationalError) -> bool:
+    return "database is locked" in str(exc.orig if exc.orig is not None else exc)
+
+
 class DatabaseUnavailable(RuntimeError):
     """The database named by DATABASE_URL cannot be reached: one clear line for the operator."""
 
@@ -129,6 +137,11 @@ def write_session(engine: Engine) -> Iterator[Session]:
         try:
             yield session
             session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            if _busy(exc):
+                raise DatabaseBusy("database is locked") from exc
+            raise
         except BaseException:
             session.rollback()
             raise
@@ -144,8 +157,13 @@ def read_session(engine: Engine) -> Iterator[Session]:
 def write_connection(engine: Engine) -> Iterator[Connection]:
     """A Core connection in one write transaction (the exam's hot paths: no ORM unit of work)."""
     bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
-    with bind.begin() as conn:
-        yield conn
+    try:
+        with bind.begin() as conn:
+            yield conn
+    except OperationalError as exc:
+        if _busy(exc):
+            raise DatabaseBusy("database is locked") from exc
+        raise
 
 
 @contextmanager

@@ -29,12 +29,6 @@ from starlette.routing import Route
 
 from training_app.ui.components import session_cookie
 
-# Python hands the GIL between threads every 5 ms by default. On exam morning hundreds of sessions' script threads
-# wait for it, and a thread that holds SQLite's write lock gives the GIL up at every statement step and then waits
-# its turn again: at 5 ms a turn, a hand-in's transaction held the lock for seconds. 1 ms turns cut that wait
-# five-fold for a few percent more switching (benchmarks/README.md, "Exam day under load").
-sys.setswitchinterval(0.001)
-
 HERE = Path(__file__).resolve().parent
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 from training_app import clock, qtypes
 from training_app.services import campaigns, exams
-from training_app.services.common import ServiceError
+from training_app.services.common import DatabaseBusy, ServiceError
 from training_app.ui.components.common import esc, fmt_dt, fmt_duration, get_app, guard, track_time
 from training_app.ui.components.nav import goto
 from training_app.vocab import LEARNER_ROLES
@@ -101,6 +101,10 @@ if cur_key not in st.session_state:
     st.session_state[cur_key] = view.unanswered_slots[0] if view.unanswered_slots else 1
 
 
+# The write lock stayed taken past the busy timeout (an exam-morning peak on SQLite): nothing was written.
+BUSY = "系统繁忙，这次选择未能保存，请再选一次。"
+
+
 def _message(text: str, kind: str = "error") -> None:
     st.session_state["_exam_msg"] = (kind, text)
 
@@ -119,7 +123,24 @@ def save(slot: int, response: str | None) -> None:
         _message(str(exc))
     except ServiceError as exc:
         _message(str(exc))
+    except DatabaseBusy:
+        _message(BUSY)
+        _show_stored(slot)
     st.session_state["_q_shown_at"] = time.monotonic()
+
+
+def _show_stored(slot: int) -> None:
+    """After a save that did not happen: the widgets show what is stored again, so choosing again is a change."""
+    try:
+        current = exams.exam_sheet(app, actor, attempt_id, slot).current
+    except (ServiceError, DatabaseBusy):
+        return
+    key = f"q_{attempt_id}_{slot}"
+    if current.type == "multiple":
+        for i in range(len(current.options)):
+            st.session_state[f"{key}_{i}"] = i in current.chosen
+    else:
+        st.session_state[key] = current.chosen[0] if current.chosen else None
 
 
 def _on_screen(slot: int) -> bool:
@@ -150,6 +171,8 @@ def on_flag(slot: int, key: str) -> None:
         exams.set_flag(app, actor, attempt_id, slot, bool(st.session_state.get(key)))
     except ServiceError as exc:
         _message(str(exc))
+    except DatabaseBusy:
+        _message(BUSY)
 
 
 def go(slot: int) -> None:
@@ -320,7 +343,11 @@ def confirm_submit() -> None:
         st.info("已标记待检查：第 " + "、".join(map(str, fresh.flagged_slots)) + " 题")
     st.write("交卷后不能再修改答案。")
     if st.button("确认交卷", type="primary", key="confirm_submit"):
-        result = exams.submit_attempt(app, actor, attempt_id)
+        try:
+            result = exams.submit_attempt(app, actor, attempt_id)
+        except DatabaseBusy:
+            st.error("系统繁忙，交卷未完成（答案均已保存）。请再点一次“确认交卷”。")
+            st.stop()
         st.session_state["result_attempt_id"] = attempt_id
         st.session_state.pop("attempt_id", None)
         st.session_state["_last_result"] = (result.percent, result.passed, result.already_finished)
