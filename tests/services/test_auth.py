@@ -272,3 +272,23 @@ def test_password_hashing_leaves_a_core_to_the_pages(monkeypatch):
         t.join()
     monkeypatch.setattr(auth, "_hasher", real)
     assert 1 <= peak <= auth._hash_slots._initial_value
+
+
+def test_a_busy_database_does_not_end_or_break_a_resumed_login(people, monkeypatch):
+    """The "last seen" touch of a resumed login is best effort: when SQLite's write lock is taken past the busy
+    timeout the login still resumes (no exception page on exam morning)."""
+    from contextlib import contextmanager
+
+    from training_app.store.db import DatabaseBusy
+
+    app, _, officer = people
+    token = auth.login(app, officer.account, PASSWORD).token
+
+    @contextmanager
+    def busy(engine):
+        raise DatabaseBusy("database is locked")
+        yield
+
+    monkeypatch.setattr(auth, "write_session", busy)
+    later = utcnow() + timedelta(minutes=5)
+    assert auth.resume(app, token, now=later).id == officer.id

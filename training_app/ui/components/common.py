@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from ...services import auth
-from ...services.common import Actor, App, make_app
+from ...services.common import Actor, App, DatabaseBusy, make_app
 from ...vocab import LEARNER_ROLES, ROLE_LABELS
 from . import session_cookie
 
@@ -154,7 +154,11 @@ def track_time(kind: str) -> None:
     if st.session_state[f"_acc_{kind}"] >= 30:
         from ...services.learning import record_study_time
 
-        record_study_time(get_app(), actor, kind, st.session_state.pop(f"_acc_{kind}"))
+        seconds = st.session_state.pop(f"_acc_{kind}")
+        try:
+            record_study_time(get_app(), actor, kind, seconds)
+        except DatabaseBusy:  # best effort: kept for the next flush (an exam-morning peak on SQLite)
+            st.session_state[f"_acc_{kind}"] = seconds
 
 
 def flash(message: str, kind: str = "success") -> None:
