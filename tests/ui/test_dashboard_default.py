@@ -46,3 +46,18 @@ def test_a_campaign_in_the_address_is_opened(ui_env):
     at.query_params["campaign"] = str(small)
     at.run()
     assert at.title[0].value == "完成情况" and at.selectbox(key="campaign_id").value == small
+
+
+def test_an_empty_supervision_list_says_so_in_chinese(ui_env, monkeypatch):
+    """督办清单 with nobody in it: "（无）", not an empty table (Streamlit draws the English word "empty" in it)."""
+    import pandas as pd
+
+    from training_app.services import reports
+
+    coord = ui_env["coordinator"]
+    at = run_page(ui_env, coord, "dashboard")
+    assert len(at.dataframe) == 2  # the unit table and a non-empty 督办清单
+    monkeypatch.setattr(reports, "supervision_frame", lambda *a, **k: pd.DataFrame(columns=["单位", "姓名"]))
+    at.radio(key="todo_scope").set_value("未合格").run()
+    assert not at.exception
+    assert "（无）" in [c.value for c in at.caption] and len(at.dataframe) == 1

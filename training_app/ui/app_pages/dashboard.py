@@ -227,7 +227,10 @@ def todo_section() -> None:
     todo = reports.supervision_frame(app, actor, campaign.id, key, todo_unit)
     where = "" if todo_unit is None else f"{unit_options[todo_unit]} "
     st.caption(f"{esc(where)}{only} 共 {len(todo)} 人（下载的 CSV 与下表一致）")
-    st.dataframe(todo, hide_index=True, width="stretch")
+    if len(todo):
+        st.dataframe(todo, hide_index=True, width="stretch")
+    else:  # an empty table would show Streamlit's own English "empty"
+        st.caption("（无）")
     wanted = (campaign.id, key, todo_unit)
     if st.button("生成督办清单 CSV", key="make_csv"):
         st.session_state["_todo_csv"] = (wanted, *reports.supervision_csv(app, actor, campaign.id, key, todo_unit))
