@@ -207,9 +207,7 @@ def _multirow_upsert(session: Session, which: str, n: int):
         else:
             table, cols, keys = UnitLawStat.__table__, _LAW_COLS, ["campaign_id", "unit_id", "law_slug"]
             adds = ["answered", "credit"]
-        ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(
-            [{c: bindparam(f"{c}_{i}") for c in cols} for i in range(n)]
-        )
+        ins = dialect_insert(session)(table).values([{c: bindparam(f"{c}_{i}") for c in cols} for i in range(n)])
         return ins.on_conflict_do_update(index_elements=keys, set_={c: table.c[c] + ins.excluded[c] for c in adds})
 
     return _stmt(f"upsert_{which}_{dialect}_{n}", build)
