@@ -2,9 +2,9 @@
 
 It draws what ui/app_pages/exam.py draws, in the same shape (a title, the countdown frame, a 30-second deadline
 fragment; one fragment holding the progress line, the question with a radio, the flag toggle, ← 上一题 / 下一题 →
-and the answer sheet as one st.pills in an expander; 交卷 with its confirmation dialog) from 80 questions held in memory, and writes each
-answer with one upsert into its own SQLite file (WAL, busy_timeout), as the app does. No login, no bank, no
-services: whatever the app costs above this page is ours.
+and the answer sheet as one st.pills in an expander drawn only while open; 交卷 with its confirmation dialog) from
+80 questions held in memory, and writes each answer with one upsert into its own SQLite file (WAL, busy_timeout), as
+the app does. No login, no bank, no services: whatever the app costs above this page is ours.
 
     FLOOR_DB=/tmp/floor.db streamlit run benchmarks/floor_page.py --server.port 8632
 
@@ -135,6 +135,7 @@ def on_sheet() -> None:
     picked = ss.get(f"sheet_{attempt}")
     if picked is not None:
         go(int(picked))
+        ss[f"sheet_open_{attempt}"] = False
 
 
 @st.fragment
@@ -173,19 +174,23 @@ def exam_body() -> None:
     c1.button("← 上一题", disabled=cur <= 1, width="stretch", on_click=go, args=(cur - 1,))
     c2.button("下一题 →", disabled=cur >= N, width="stretch", on_click=go, args=(cur + 1,), type="primary")
 
-    marks = {s: ("√" if s in ss["answers"] else "") + ("★" if s in ss["flags"] else "") for s in range(1, N + 1)}
-    ss[f"sheet_{attempt}"] = cur
-    with st.expander(f"答题卡（已答 {len(ss['answers'])}，未答 {N - len(ss['answers'])}，标记 {len(ss['flags'])}）"):
-        st.caption("题号后 √ = 已答，★ = 已标记待检查，无符号 = 未答；当前题为选中状态。点题号跳转。")
-        st.pills(
-            "答题卡",
-            list(range(1, N + 1)),
-            format_func=lambda s: f"{s}{marks[s]}",
-            selection_mode="single",
-            key=f"sheet_{attempt}",
-            on_change=on_sheet,
-            label_visibility="collapsed",
-        )
+    sheet = st.expander("答题卡（点开查看各题作答情况，点题号跳转）", key=f"sheet_open_{attempt}", on_change="rerun")
+    with sheet:
+        if sheet.open:
+            marks = {
+                s: ("√" if s in ss["answers"] else "") + ("★" if s in ss["flags"] else "") for s in range(1, N + 1)
+            }
+            ss[f"sheet_{attempt}"] = cur
+            st.caption("题号后 √ = 已答，★ = 已标记待检查，无符号 = 未答；当前题为选中状态。")
+            st.pills(
+                "答题卡",
+                list(range(1, N + 1)),
+                format_func=lambda s: f"{s}{marks[s]}",
+                selection_mode="single",
+                key=f"sheet_{attempt}",
+                on_change=on_sheet,
+                label_visibility="collapsed",
+            )
 
 
 exam_body()

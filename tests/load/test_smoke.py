@@ -68,5 +68,6 @@ def test_fifty_officers_for_a_minute_lose_nothing(sqlite_site):
     assert counts.get("start", 0) >= 25
     assert report["lost_check"]["checked"] >= 50
     assert counts.get("reload_resume", 0) >= 1
+    assert counts.get("sheet_open", 0) >= 1 and counts.get("sheet_jump", 0) >= 1  # the folded sheet, opened and used
     assert counts.get("dashboard", 0) >= 1
     assert report["lost_check"]["users_in_two_attempts"] == 0

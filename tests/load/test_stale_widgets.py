@@ -30,6 +30,7 @@ from training_app.loadtest.scenario import (
     on_exam,
     option_checks,
     sheet_buttons,
+    sheet_expander,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -47,6 +48,10 @@ def _copy(state: WidgetState) -> WidgetState:
 
 
 async def _jump(s: Session, slot: int) -> None:
+    if not sheet_buttons(s):  # the sheet is folded: tap 答题卡 first, as a person does
+        folded = sheet_expander(s)
+        assert folded is not None, "no 答题卡 on the exam page"
+        _ok(await s.expand(folded), s, "答题卡")
     pick = sheet_buttons(s).get(slot)
     assert isinstance(pick, SheetPick), f"no answer-sheet option for question {slot}"
     _ok(await s.pick(pick.node, pick.content), s, f"答题卡 {slot}")

@@ -277,6 +277,34 @@ def test_the_exam_sheet_agrees_with_the_attempt_view(app):
     assert not late.in_progress and late.seconds_left == 0
 
 
+def test_the_attempt_head_agrees_with_the_attempt_view(app):
+    """The exam page's header (one row, no questions) says what the full view says; another officer is refused;
+    past the deadline or handed in it is no longer in progress."""
+    _, coordinator, officers, _ = district(app)
+    cid = make_campaign(app, coordinator, minutes=30)
+    o, other = officers[0], officers[1]
+    t0 = utcnow()
+    aid = exams.start_attempt(app, o, cid, now=t0).attempt_id
+    full = exams.attempt_view(app, o, aid, now=t0)
+    head = exams.attempt_head(app, o, aid, now=t0)
+    assert (head.campaign_title, head.number, head.started_at, head.deadline_at, head.seconds_left) == (
+        full.campaign_title,
+        full.number,
+        full.started_at,
+        full.deadline_at,
+        full.seconds_left,
+    )
+    assert head.in_progress and head.seconds_left == 30 * 60
+    with pytest.raises(PermissionDenied):
+        exams.attempt_head(app, other, aid, now=t0)
+    with pytest.raises(NotFound):
+        exams.attempt_head(app, o, 999999, now=t0)
+    late = exams.attempt_head(app, o, aid, now=t0 + timedelta(minutes=31))
+    assert not late.in_progress and late.seconds_left == 0
+    exams.submit_attempt(app, o, aid, now=t0)
+    assert not exams.attempt_head(app, o, aid, now=t0).in_progress
+
+
 def test_grading_writes_each_table_in_one_statement(app):
     """Inside the hand-in's write transaction the fractions, the item statistics and the unit × law figures are
     one statement each, not one execution per row (each step gives up the GIL while the write lock is held)."""

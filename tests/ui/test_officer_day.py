@@ -109,6 +109,9 @@ def test_answer_sheet_states_in_words_and_another_device_is_noticed(ui_env):
     exams.set_flag(app, o, aid, 2, True)
     at = run_page(ui_env, o, "exam", attempt_id=aid, _client_id="phone-B")
     assert not at.exception
+    assert not at.button_group  # folded: the sheet's options are not drawn (nor sent) on every click
+    at.session_state[f"sheet_open_{aid}"] = True  # what a tap on 答题卡 sends
+    at.run()
     (sheet,) = at.button_group  # the answer sheet is one widget (st.pills), not 80 buttons
     assert sheet.options[:3] == ["1√★", "2★", "3"] and len(sheet.options) == 18
     assert len(at.button) < 10
@@ -184,13 +187,36 @@ def test_reading_time_counts_only_on_the_study_page(ui_env, monkeypatch):
 def test_a_jump_from_the_answer_sheet_moves_to_the_question(ui_env):
     app, o, cid = ui_env["app"], ui_env["officers"][3], ui_env["campaign"]
     aid = exams.start_attempt(app, o, cid).attempt_id
-    at = run_page(ui_env, o, "exam", attempt_id=aid)
-    assert "第 1 题" in texts(at)
+    at = run_page(ui_env, o, "exam", attempt_id=aid, **{f"sheet_open_{aid}": True})
+    assert "第 1 题" in texts(at) and at.button_group[0].value == 1
     at.button_group[0].set_value(12).run()
     assert not at.exception
-    assert "第 12 题" in texts(at) and at.button_group[0].value == 12
+    assert "第 12 题" in texts(at)
+    assert not at.button_group and at.session_state[f"sheet_open_{aid}"] is False  # the sheet folds after a jump
     next(b for b in at.button if b.label == "下一题 →").click().run()
-    assert "第 13 题" in texts(at) and at.button_group[0].value == 13
+    assert "第 13 题" in texts(at)
+    at.session_state[f"sheet_open_{aid}"] = True
+    at.run()
+    assert at.button_group[0].value == 13  # opened again, the sheet marks the question on screen
+
+
+def test_loading_the_exam_page_and_the_hand_in_dialog_build_only_the_question_on_screen(ui_env, monkeypatch):
+    """A page load (a login, a reload, the 交卷 dialog's full run) reads the header and the question on screen:
+    not the 80 question views of attempt_view (a quarter-second each on exam morning, for nothing shown)."""
+    from training_app.services import views
+
+    app, o, cid = ui_env["app"], ui_env["officers"][1], ui_env["campaign"]
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    built = []
+    real = views._question_view
+    monkeypatch.setattr(views, "_question_view", lambda *a, **k: built.append(1) or real(*a, **k))
+    at = run_page(ui_env, o, "exam", attempt_id=aid)
+    assert not at.exception and "第 1 题" in texts(at)
+    assert len(built) <= 2, f"{len(built)} question views built for one page load"
+    built.clear()
+    next(b for b in at.button if b.label == "交卷").click().run()
+    assert "还有 18 题未作答" in texts(at)
+    assert len(built) <= 2, f"{len(built)} question views built to open the hand-in dialog"  # sheet + dialog
 
 
 def test_ticking_three_options_of_a_multiple_choice_question_stores_all_three(ui_env):
@@ -198,7 +224,7 @@ def test_ticking_three_options_of_a_multiple_choice_question_stores_all_three(ui
     aid = exams.start_attempt(app, o, cid).attempt_id
     view = exams.attempt_view(app, o, aid)
     multi = next(q for q in view.questions if q.type == "multiple")
-    at = run_page(ui_env, o, "exam", attempt_id=aid)
+    at = run_page(ui_env, o, "exam", attempt_id=aid, **{f"sheet_open_{aid}": True})
     at.button_group[0].set_value(multi.slot).run()
     assert f"第 {multi.slot} 题" in texts(at)
     for i in (0, 2, 3):

@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-INTERACTIONS = ("login", "start", "answer", "next", "sheet_jump", "reload_resume", "submit", "dashboard")
+INTERACTIONS = ("login", "start", "answer", "next", "sheet_open", "sheet_jump", "reload_resume", "submit", "dashboard")
 
 
 def percentile(values: list[float], q: float) -> float | None:

@@ -373,6 +373,11 @@ class Session:
             if old is not None and old.kind != f"block:{btype}":
                 self._drop_under(path)
             self.nodes[path] = Node(path, f"block:{btype}", block, self.run_id, delta.fragment_id)
+            if btype == "expandable" and block.expandable.id:
+                # a stateful expander (on_change="rerun") is a widget: its value is whether it is open, and the
+                # frontend follows what the script drew (e.g. a sheet the script folded after a jump)
+                wid = block.expandable.id
+                self.values[wid] = WidgetState(id=wid, bool_value=block.expandable.expanded)
         # new_transient (spinners, toasts) carries nothing a person acts on
 
     def _drop_under(self, path: tuple[int, ...]) -> None:
@@ -613,6 +618,15 @@ class Session:
         state = WidgetState(id=node.widget_id)
         state.string_array_value.data.append(content)
         self.values[node.widget_id] = state
+        return await self._send_rerun(fragment_id=node.fragment_id)
+
+    async def expand(self, node: Node, value: bool = True) -> RunResult:
+        """Open (or fold) a stateful expander: a tap on its summary sends its new state and reruns (the fragment
+        it is in, if any)."""
+        if node.kind != "block:expandable" or not node.proto.expandable.id:
+            raise ProtocolError(f"not an expander that tracks its state: {node.kind}")
+        wid = node.proto.expandable.id
+        self.values[wid] = WidgetState(id=wid, bool_value=value)
         return await self._send_rerun(fragment_id=node.fragment_id)
 
     async def check(self, node: Node, value: bool) -> RunResult:

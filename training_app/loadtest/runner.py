@@ -34,13 +34,14 @@ from .scenario import ExamLog, Settings
 REPO = Path(__file__).resolve().parents[2]
 FLOOR_PAGE = REPO / "benchmarks" / "floor_page.py"
 OFFICER_BLUEPRINT = "annual_officer_exam"  # the demo's officers' campaign (2026年度行政执法人员法律知识考试)
-COMPARED = ("answer", "next", "sheet_jump", "submit", "start")
+COMPARED = ("answer", "next", "sheet_open", "sheet_jump", "submit", "start")
 ROWS = (
     "open",
     "login",
     "start",
     "answer",
     "next",
+    "sheet_open",
     "sheet_jump",
     "reload_resume",
     "submit_dialog",

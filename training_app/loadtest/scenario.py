@@ -183,6 +183,26 @@ def sheet_buttons(s: Session) -> dict[int, Node]:
     return out
 
 
+def sheet_expander(s: Session) -> Node | None:
+    """The folded answer sheet's expander (the app draws the sheet's options only while it is open)."""
+    for n in s.elements("block:expandable"):
+        if "答题卡" in n.proto.expandable.label and n.proto.expandable.id:
+            return n
+    return None
+
+
+async def open_sheet(s: Session, rec: Recorder) -> dict[int, Node]:
+    """The answer sheet's options, opening its expander first when they are not drawn (a tap on 答题卡)."""
+    sheet = sheet_buttons(s)
+    if sheet:
+        return sheet
+    folded = sheet_expander(s)
+    if folded is None:
+        return {}
+    _, ok = await act(rec, "sheet_open", s.expand(folded), s)
+    return sheet_buttons(s) if ok else {}
+
+
 class SheetPick:
     """One option of the answer-sheet pills: clicked by selecting its text."""
 
@@ -253,9 +273,9 @@ async def move(s: Session, rec: Recorder, log: ExamLog, rng: random.Random, tota
         rec.error("next", "not on the exam page any more: " + "; ".join((s.errors_on_page() or s.texts())[:3]))
         raise UserFailed("left the exam")
     slot = current_slot(s) or 0
-    sheet = sheet_buttons(s)
+    has_sheet = bool(sheet_buttons(s)) or sheet_expander(s) is not None
     nxt = s.button("下一题 →", "下一题")
-    if rng.random() < cfg.change_share and log.answers and sheet:
+    if rng.random() < cfg.change_share and log.answers and has_sheet:
         target = rng.choice(sorted(log.answers))  # look back and maybe change an earlier answer
     elif slot + 1 in unanswered and nxt is not None and rng.random() >= cfg.sheet_share:
         _, ok = await act(rec, "next", s.click(nxt), s)
@@ -264,6 +284,8 @@ async def move(s: Session, rec: Recorder, log: ExamLog, rng: random.Random, tota
         return True
     else:
         target = rng.choice(unanswered) if rng.random() < 0.5 else unanswered[0]
+    sheet = await open_sheet(s, rec) if has_sheet else {}
+    nxt = s.button("下一题 →", "下一题")
     button = sheet.get(target)
     if button is None:
         if nxt is None:

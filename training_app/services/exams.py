@@ -22,9 +22,11 @@ from .grading import sync_exam_cards as sync_exam_cards
 from .grading import sync_open_reviews as sync_open_reviews
 from .papers import draw_paper as draw_paper
 from .papers import freeze_paper as freeze_paper
+from .views import AttemptHead as AttemptHead
 from .views import AttemptView as AttemptView
 from .views import ExamSheet as ExamSheet
 from .views import QuestionView as QuestionView
+from .views import attempt_head as attempt_head
 from .views import attempt_view as attempt_view
 from .views import exam_sheet as exam_sheet
 from .views import my_results as my_results

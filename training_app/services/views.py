@@ -195,6 +195,43 @@ def _question_view(app: App, spec: FrozenSlot, response: str | None, flagged: bo
 
 
 @dataclass(frozen=True)
+class AttemptHead:
+    """The exam page's header for an attempt: read with one query, without the questions."""
+
+    attempt_id: int
+    campaign_title: str
+    number: int
+    in_progress: bool  # in progress and before its deadline
+    started_at: datetime
+    deadline_at: datetime
+    seconds_left: int
+
+
+def attempt_head(app: App, actor: Actor, attempt_id: int, *, now: datetime | None = None) -> AttemptHead:
+    """The officer's own attempt's header (title, number, times); `in_progress` is False once it is finished or
+    past its deadline (then the page shows the result from `attempt_view`)."""
+    now = now or clock.utcnow()
+    with read_connection(app.engine) as conn:
+        row = q.attempt_head(conn, attempt_id)
+    if row is None:
+        raise NotFound("考试记录不存在")
+    if row.person_id != actor.id:
+        raise PermissionDenied("不能查看他人的答卷")
+    started_at, deadline_at = clock.as_utc(row.started_at), clock.as_utc(row.deadline_at)
+    assert started_at is not None and deadline_at is not None
+    live = row.state == AttemptState.IN_PROGRESS and not deadlines.is_past(deadline_at, now)
+    return AttemptHead(
+        attempt_id=attempt_id,
+        campaign_title=row.title,
+        number=row.number,
+        in_progress=live,
+        started_at=started_at,
+        deadline_at=deadline_at,
+        seconds_left=deadlines.seconds_left(deadline_at, now) if live else 0,
+    )
+
+
+@dataclass(frozen=True)
 class ExamSheet:
     """What one click on the exam page needs: the question on screen and each question's state (answered,
     flagged), read with two plain queries: not the 80 question views of `attempt_view`."""

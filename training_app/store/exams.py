@@ -521,5 +521,34 @@ def sheet(conn, attempt_id: int, slot: int) -> Sheet | None:
     )
 
 
+class Head(NamedTuple):
+    """What the exam page's header needs of an attempt: its owner, state, number, times and campaign title."""
+
+    person_id: int
+    state: str
+    number: int
+    started_at: datetime
+    deadline_at: datetime
+    title: str
+
+
+def _head_stmt():
+    from sqlalchemy import bindparam
+
+    return (
+        select(
+            Attempt.person_id, Attempt.state, Attempt.number, Attempt.started_at, Attempt.deadline_at, Campaign.title
+        )
+        .join(Campaign, Campaign.id == Attempt.campaign_id)
+        .where(Attempt.id == bindparam("aid"))
+    )
+
+
+def attempt_head(conn, attempt_id: int) -> Head | None:
+    """One row: the exam page's header (a page load must not build the 80 question views to show a title)."""
+    row = conn.execute(_stmt("head", _head_stmt), {"aid": attempt_id}).first()
+    return Head(*row) if row is not None else None
+
+
 def attempt_paper(conn, attempt_id: int) -> str | None:
     return conn.execute(select(Attempt.paper).where(Attempt.id == attempt_id)).scalar_one_or_none()

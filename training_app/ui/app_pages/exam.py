@@ -78,13 +78,14 @@ if attempt_id is None:
     st.session_state["attempt_id"] = attempt_id
 
 try:
-    view = exams.attempt_view(app, actor, attempt_id)
+    head = exams.attempt_head(app, actor, attempt_id)  # one row: a page load does not build the 80 questions
+    view = None if head.in_progress else exams.attempt_view(app, actor, attempt_id)  # finished: the result
 except ServiceError as exc:
     st.error(esc(str(exc)))
     st.session_state.pop("attempt_id", None)
     st.stop()
 
-if view.state != "in_progress":
+if view is not None:
     st.title(esc(view.campaign_title))
     st.success(
         f"已交卷。得分 {view.percent:.1f} 分，{'合格' if view.passed else '不合格'}（合格线 {view.pass_mark:.0f} 分）。"
@@ -97,8 +98,10 @@ if view.state != "in_progress":
 
 cur_key = f"cur_{attempt_id}"
 sheet_key = f"sheet_{attempt_id}"
-if cur_key not in st.session_state:
-    st.session_state[cur_key] = view.unanswered_slots[0] if view.unanswered_slots else 1
+sheet_open_key = f"sheet_open_{attempt_id}"
+if cur_key not in st.session_state:  # a new session (a login, a reload): the first unanswered question
+    unanswered = exams.exam_sheet(app, actor, attempt_id, 1).unanswered_slots
+    st.session_state[cur_key] = unanswered[0] if unanswered else 1
 
 
 # The write lock stayed taken past the busy timeout (an exam-morning peak on SQLite): nothing was written.
@@ -188,6 +191,7 @@ def on_sheet() -> None:
         st.session_state[sheet_key] = st.session_state[cur_key]
         return
     go(int(picked))
+    st.session_state[sheet_open_key] = False  # the sheet folds after a jump: the question is what is shown now
 
 
 # --- header: title and countdown (drawn once per page load; the countdown runs in the browser) -----
@@ -200,14 +204,14 @@ st.html(
     ".st-key-question label p,.st-key-question [data-testid=stMarkdownContainer] p{font-size:1rem}"
     "</style>"
 )  # our own constant CSS: no user or bank text
-st.subheader(esc(view.campaign_title))
-deadline_local = fmt_dt(view.deadline_at, with_seconds=True)
-st.caption(f"第 {view.number} 次作答　截止 {deadline_local}")
+st.subheader(esc(head.campaign_title))
+deadline_local = fmt_dt(head.deadline_at, with_seconds=True)
+st.caption(f"第 {head.number} 次作答　截止 {deadline_local}")
 with st.container(key="exam_header"):
     st.iframe(
         f"""<div id="cd" style="font:600 17px sans-serif;color:#b42318"></div>
 <script>
-const end = Date.now() + {view.seconds_left} * 1000;
+const end = Date.now() + {head.seconds_left} * 1000;
 function tick() {{
   const s = Math.max(0, Math.round((end - Date.now()) / 1000));
   const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
@@ -227,7 +231,7 @@ def deadline_watch(deadline: datetime) -> None:
         st.rerun(scope="app")
 
 
-deadline_watch(view.deadline_at)
+deadline_watch(head.deadline_at)
 
 
 @st.fragment
@@ -296,25 +300,28 @@ def exam_body() -> None:
     c1.button("← 上一题", disabled=cur <= 1, width="stretch", on_click=go, args=(cur - 1,))
     c2.button("下一题 →", disabled=cur >= total, width="stretch", on_click=go, args=(cur + 1,), type="primary")
 
-    # The answer sheet: one widget (st.pills) whose options carry each question's state in words.
-    marks = {
-        s: ("√" if s in fresh.answered_slots else "") + ("★" if s in fresh.flagged else "") for s in range(1, total + 1)
-    }
-    st.session_state[sheet_key] = cur
-    with st.expander(
-        f"答题卡（已答 {fresh.answered}，未答 {len(fresh.unanswered_slots)}，标记 {len(fresh.flagged_slots)}）",
-        expanded=False,
-    ):
-        st.caption("题号后 √ = 已答，★ = 已标记待检查，无符号 = 未答；当前题为选中状态。点题号跳转。")
-        st.pills(
-            "答题卡",
-            list(range(1, total + 1)),
-            format_func=lambda s: f"{s}{marks[s]}",
-            selection_mode="single",
-            key=sheet_key,
-            on_change=on_sheet,
-            label_visibility="collapsed",
-        )
+    # The answer sheet: one widget (st.pills) whose options carry each question's state in words, drawn only
+    # while its expander is open (its 80 options were a fifth of the server's time when drawn on every click).
+    # The expander's label stays the same (it is part of the expander's identity: a label that changed with each
+    # answer would fold the sheet); the counts are in the progress line above.
+    sheet = st.expander("答题卡（点开查看各题作答情况，点题号跳转）", key=sheet_open_key, on_change="rerun")
+    with sheet:
+        if sheet.open:
+            marks = {
+                s: ("√" if s in fresh.answered_slots else "") + ("★" if s in fresh.flagged else "")
+                for s in range(1, total + 1)
+            }
+            st.session_state[sheet_key] = cur
+            st.caption("题号后 √ = 已答，★ = 已标记待检查，无符号 = 未答；当前题为选中状态。")
+            st.pills(
+                "答题卡",
+                list(range(1, total + 1)),
+                format_func=lambda s: f"{s}{marks[s]}",
+                selection_mode="single",
+                key=sheet_key,
+                on_change=on_sheet,
+                label_visibility="collapsed",
+            )
 
     if st.session_state.get("_scroll_to_question"):
         # after 下一题 / 上一题 / a jump from the sheet, bring the question (not the old scroll position) into view
@@ -332,7 +339,7 @@ exam_body()
 
 @st.dialog("确认交卷")
 def confirm_submit() -> None:
-    fresh = exams.attempt_view(app, actor, attempt_id)
+    fresh = exams.exam_sheet(app, actor, attempt_id, st.session_state[cur_key])  # one row, not 80 question views
     if fresh.unanswered_slots:
         st.warning(
             f"还有 {len(fresh.unanswered_slots)} 题未作答：第 " + "、".join(map(str, fresh.unanswered_slots)) + " 题"
@@ -357,4 +364,4 @@ def confirm_submit() -> None:
 st.divider()
 if st.button("交卷", type="primary", width="stretch", key="submit"):
     confirm_submit()
-st.caption(f"开始于 {fmt_dt(view.started_at)}　剩余约 {fmt_duration(view.seconds_left)}")
+st.caption(f"开始于 {fmt_dt(head.started_at)}　剩余约 {fmt_duration(head.seconds_left)}")
