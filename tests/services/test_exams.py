@@ -332,3 +332,86 @@ def test_grading_writes_each_table_in_one_statement(app):
     with read_session(app.engine) as s:
         assert sum(st.n for st in s.query(ItemStat).filter_by(campaign_id=cid)) == 18
         assert all(a.fraction is not None for a in s.query(Answer).filter_by(attempt_id=aid))
+
+
+def test_the_hand_in_grades_before_it_takes_the_write_lock(app, monkeypatch):
+    """The grading (reading 80 answers, marking them, the 错题本's new cards) is computed before the write
+    transaction; inside it only the writes run (SQLite has one write lock for every officer's saves)."""
+    from sqlalchemy import event
+
+    from training_app.services import grading
+    from training_app.store.models import ReviewCard
+
+    _, _, officers, cid = district(app)
+    o = officers[0]
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    _answer_all(app, o, aid, right=False)
+    order: list[str] = []
+    real = grading.grade_responses
+    monkeypatch.setattr(grading, "grade_responses", lambda *a, **k: order.append("GRADE") or real(*a, **k))
+
+    def spy(conn, cursor, statement, parameters, context, executemany):
+        order.append(" ".join(statement.split())[:14].upper())
+
+    event.listen(app.engine, "before_cursor_execute", spy)
+    try:
+        result = exams.submit_attempt(app, o, aid)
+    finally:
+        event.remove(app.engine, "before_cursor_execute", spy)
+    finish = order.index("UPDATE ATTEMPT")  # the state change: the first write of the hand-in's transaction
+    assert order.count("GRADE") == 1 and order.index("GRADE") < finish, order
+    assert result.cards_added == 18 and result.score == 0
+    with read_session(app.engine) as s:
+        assert s.query(ReviewCard).filter_by(person_id=o.id).count() == 18
+
+
+def test_an_answer_saved_while_the_hand_in_was_grading_is_graded(app, monkeypatch):
+    """The grading computed before the write lock is checked inside it: an answer saved in between (another tab,
+    a late message) is graded, not lost from the score."""
+    from training_app.services import attempts
+
+    _, _, officers, cid = district(app)
+    o = officers[0]
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    view = exams.attempt_view(app, o, aid)
+    first, last = view.questions[0], view.questions[-1]
+    exams.save_answer(app, o, aid, first.slot, app.bank.questions[first.qid].answer)
+    real = attempts.prepare_grading
+    calls = []
+
+    def prepare_then_save(*a, **k):
+        got = real(*a, **k)
+        if not calls:  # after the first grading was computed, before the write transaction
+            exams.save_answer(app, o, aid, last.slot, app.bank.questions[last.qid].answer)
+        calls.append(1)
+        return got
+
+    monkeypatch.setattr(attempts, "prepare_grading", prepare_then_save)
+    result = exams.submit_attempt(app, o, aid)
+    done = exams.attempt_view(app, o, aid)
+    right = sum(qv.points for qv in done.questions if qv.slot in (first.slot, last.slot))
+    assert result.score == right and done.score == right
+    assert done.questions[-1].fraction == 1.0
+
+
+def test_a_wrong_exam_answer_already_in_the_wrong_answer_book_is_reviewed_again_not_added_twice(app):
+    from training_app.engine.review import review as fsrs_review
+    from training_app.store import reviews as review_store
+    from training_app.store.db import write_session
+    from training_app.store.models import ReviewCard
+
+    _, _, officers, cid = district(app)
+    o = officers[0]
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    view = _answer_all(app, o, aid, right=False)
+    known = view.questions[0].qid
+    with write_session(app.engine) as s:  # wrong once in practice before the exam
+        review_store.record_wrong(s, o.id, known, utcnow(), source="practice", review=fsrs_review)
+    result = exams.submit_attempt(app, o, aid)
+    assert result.cards_added == 18
+    with read_session(app.engine) as s:
+        cards = {c.question_id: c for c in s.query(ReviewCard).filter_by(person_id=o.id)}
+    assert len(cards) == 18
+    assert (cards[known].reviews, cards[known].lapses, cards[known].source) == (2, 2, "practice")
+    other = next(c for q, c in cards.items() if q != known)
+    assert (other.reviews, other.lapses, other.source) == (1, 1, "exam")

@@ -23,7 +23,7 @@ from ..store.models import Attempt, Campaign
 from ..vocab import LEARNER_ROLES, AttemptState, CampaignStatus, FinishedBy
 from . import papers
 from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require, row_id
-from .grading import Result, grade_finished
+from .grading import Result, grade_finished, prepare_grading, review_open
 
 log = logging.getLogger(__name__)
 
@@ -198,12 +198,24 @@ def submit_attempt(
     """Finish and grade once. A second call returns the first grading (already_finished=True). When the
     campaign's review opens at once, the wrong answers reach the 错题本 in the same transaction."""
     now = now or clock.utcnow()
-    with write_session(app.engine) as s:
+    prepared = None
+    with read_session(app.engine) as s:  # grade from what is saved now, before taking the write lock
         attempt = s.get(Attempt, attempt_id)
         if attempt is None:
             raise NotFound("考试记录不存在")
         if actor is not None and attempt.person_id != actor.id:
             raise PermissionDenied("不能提交他人的答卷")
+        if attempt.state == AttemptState.IN_PROGRESS:
+            campaign = s.get(Campaign, attempt.campaign_id)
+            assert campaign is not None
+            paper = papers.cached(papers.session_db_key(s), attempt_id, attempt.paper)
+            assert paper is not None
+            prepared = prepare_grading(s, attempt, campaign, paper, now, with_cards=review_open(campaign, now))
+    # Inside the write transaction (on SQLite the database's one write lock): the state change and the writes; the
+    # grading computed above is used if the answers are still the ones it read (grade_finished checks).
+    with write_session(app.engine) as s:
+        attempt = s.get(Attempt, attempt_id)
+        assert attempt is not None
         if not q.finish_attempt(s, attempt_id, now, str(finished_by)):
             s.refresh(attempt)
             return Result(
@@ -218,7 +230,7 @@ def submit_attempt(
         s.refresh(attempt)
         campaign = s.get(Campaign, attempt.campaign_id)
         assert campaign is not None
-        result = grade_finished(s, attempt, campaign, now)
+        result = grade_finished(s, attempt, campaign, now, prepared=prepared)
     log.info("attempt %s finished by %s: %.1f/%.1f", attempt_id, finished_by, result.score, result.max_score)
     return result
 

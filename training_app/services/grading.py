@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -62,16 +63,49 @@ def grade_answers(
     paper: FrozenPaper, answers: dict[int, Answer], *, partial: bool, max_score: float, pass_mark: float
 ) -> Graded:
     """Grade every slot of a paper from the saved answers (pure: the read side of an overdue attempt uses it too)."""
+    return grade_responses(
+        paper,
+        {slot: a.response for slot, a in answers.items()},
+        partial=partial,
+        max_score=max_score,
+        pass_mark=pass_mark,
+    )
+
+
+def grade_responses(
+    paper: FrozenPaper, responses: Mapping[int, str | None], *, partial: bool, max_score: float, pass_mark: float
+) -> Graded:
+    """Grade every slot of a paper from slot -> saved response (pure)."""
     fractions: dict[int, float] = {}
     earned: dict[int, float] = {}
     for s in paper:
-        a = answers.get(s.slot)
-        m = s.mark(a.response if a else None, partial=partial)
+        m = s.mark(responses.get(s.slot), partial=partial)
         fractions[s.slot], earned[s.slot] = m.fraction, m.earned
     score = round(sum(earned.values()), 4)
     return Graded(
         score, scoring.to_percent(score, max_score), scoring.passed(score, max_score, pass_mark), fractions, earned
     )
+
+
+def _summaries(
+    paper: FrozenPaper, responses: Mapping[int, str | None], g: Graded
+) -> tuple[list[dict[str, Any]], dict[str, tuple[int, float]]]:
+    """One attempt's contribution to the item statistics (a row per question) and the unit × law accuracy."""
+    rows: list[dict[str, Any]] = []
+    per_law: dict[str, tuple[int, float]] = {}
+    for spec in paper:
+        x = g.fractions[spec.slot]
+        rows.append(
+            {
+                "question_id": spec.qid,
+                "x": x,
+                "y": g.score - g.earned[spec.slot],
+                "opts": qtypes.option_indexes(spec.qtype, responses.get(spec.slot)),
+            }
+        )
+        n, c = per_law.get(spec.law, (0, 0.0))
+        per_law[spec.law] = (n + 1, c + x)
+    return rows, per_law
 
 
 def _score_attempt(
@@ -83,28 +117,15 @@ def _score_attempt(
     answers: dict[int, Answer],
 ) -> Graded:
     """Grade every slot from the stored answers, record the fractions and the attempt's score, and add the
-    attempt's contribution to the campaign's item statistics and unit × law accuracy."""
-    g = grade_answers(
-        paper, answers, partial=attempt.partial_credit, max_score=attempt.max_score, pass_mark=campaign.pass_mark
+    attempt's contribution to the campaign's item statistics and unit × law accuracy (the regrade)."""
+    responses = {slot: a.response for slot, a in answers.items()}
+    g = grade_responses(
+        paper, responses, partial=attempt.partial_credit, max_score=attempt.max_score, pass_mark=campaign.pass_mark
     )
     attempt.score, attempt.percent, attempt.passed = g.score, g.percent, g.passed
     s.add(attempt)
     q.store_grades(s, row_id(attempt), {slot: f for slot, f in g.fractions.items() if slot in answers})
-    rows: list[dict[str, Any]] = []
-    per_law: dict[str, tuple[int, float]] = {}
-    for spec in paper:
-        a = answers.get(spec.slot)
-        x = g.fractions[spec.slot]
-        rows.append(
-            {
-                "question_id": spec.qid,
-                "x": x,
-                "y": g.score - g.earned[spec.slot],
-                "opts": qtypes.option_indexes(spec.qtype, a.response if a else None),
-            }
-        )
-        n, c = per_law.get(spec.law, (0, 0.0))
-        per_law[spec.law] = (n + 1, c + x)
+    rows, per_law = _summaries(paper, responses, g)
     q.add_item_stats(s, row_id(campaign), rows)
     q.add_unit_law_stats(s, row_id(campaign), unit_id, per_law)
     return g
@@ -120,17 +141,70 @@ def campaign_grade(s: Session, attempt: Attempt, campaign: Campaign, percent: fl
     return grade, scoring.grade_passes(grade, campaign.pass_mark)
 
 
-def grade_finished(s: Session, attempt: Attempt, campaign: Campaign, now: datetime) -> Result:
+@dataclass(frozen=True)
+class Prepared:
+    """An attempt's grading computed from what was read (nothing written): done before the hand-in takes the
+    write lock, and checked inside it against what is stored then (`grade_finished`)."""
+
+    responses: dict[int, str | None]
+    graded: Graded
+    stat_rows: list[dict[str, Any]]
+    per_law: dict[str, tuple[int, float]]
+    wrong: list[str]  # answered and not fully right: the 错题本's questions
+    had_cards: frozenset[str]  # of `wrong`, those with a card already
+    new_cards: dict[str, tuple[str, datetime]]  # of `wrong`, the rest: question id -> (new card JSON, due)
+
+
+def prepare_grading(
+    s: Session, attempt: Attempt, campaign: Campaign, paper: FrozenPaper, now: datetime, *, with_cards: bool
+) -> Prepared:
+    """Read an attempt's answers (and, when its review opens now, which wrong questions have cards) and grade."""
+    responses = q.responses_of(s, row_id(attempt))
+    g = grade_responses(
+        paper, responses, partial=attempt.partial_credit, max_score=attempt.max_score, pass_mark=campaign.pass_mark
+    )
+    rows, per_law = _summaries(paper, responses, g)
+    wrong = [spec.qid for spec in paper if g.fractions[spec.slot] < 1.0 and responses.get(spec.slot)]
+    had = review_store.card_question_ids(s, attempt.person_id, wrong) if with_cards else frozenset()
+    new = {qid: fsrs_review(None, False, now) for qid in wrong if qid not in had} if with_cards else {}
+    return Prepared(responses, g, rows, per_law, wrong, had, new)
+
+
+def grade_finished(
+    s: Session, attempt: Attempt, campaign: Campaign, now: datetime, *, prepared: Prepared | None = None
+) -> Result:
     """Grade an attempt that has just been finished, in the finishing transaction: its score, the campaign grade
-    over the person's finished attempts, and — when the review opens at once — its wrong answers to the 错题本."""
+    over the person's finished attempts, and — when the review opens at once — its wrong answers to the 错题本.
+
+    `prepared` is the grading computed before the transaction; it is used when the answers (and the cards) read
+    now are the ones it was computed from, else the grading is computed again here. Either way what is written
+    is the grading of what is stored when the attempt is finished."""
     paper = papers.cached(papers.session_db_key(s), row_id(attempt), attempt.paper)
     assert paper is not None
+    with_cards = review_open(campaign, now)
+    if prepared is None or q.responses_of(s, row_id(attempt)) != prepared.responses:
+        prepared = prepare_grading(s, attempt, campaign, paper, now, with_cards=with_cards)
+    elif with_cards and review_store.card_question_ids(s, attempt.person_id, prepared.wrong) != prepared.had_cards:
+        prepared = prepare_grading(s, attempt, campaign, paper, now, with_cards=with_cards)
+    g = prepared.graded
+    q.store_grades(s, row_id(attempt), {slot: f for slot, f in g.fractions.items() if slot in prepared.responses})
     assignment = q.get_assignment_by_id(s, attempt.assignment_id)
-    answers = {a.slot: a for a in q.answers_of(s, row_id(attempt))}
-    g = _score_attempt(s, attempt, campaign, paper, assignment.unit_id, answers)
+    q.add_item_stats(s, row_id(campaign), prepared.stat_rows)
+    q.add_unit_law_stats(s, row_id(campaign), assignment.unit_id, prepared.per_law)
     grade, passed = campaign_grade(s, attempt, campaign, g.percent)
     q.update_assignment_after_grade(s, attempt.assignment_id, grade=grade, passed=passed, now=now)
-    cards = _cards_for_wrong(s, attempt, paper, answers, g.fractions, now) if review_open(campaign, now) else 0
+    if with_cards:
+        review_store.add_new_cards(s, attempt.person_id, prepared.new_cards, now, source="exam")
+        if prepared.had_cards:  # questions already in the 错题本: reviewed with Again (rare during an exam)
+            existing = review_store.cards_for(s, attempt.person_id, sorted(prepared.had_cards))
+            for qid in sorted(prepared.had_cards):
+                review_store.record_wrong(
+                    s, attempt.person_id, qid, now, source="exam", review=fsrs_review, card=existing[qid]
+                )
+    attempt.score, attempt.percent, attempt.passed = g.score, g.percent, g.passed
+    if with_cards:
+        attempt.cards_synced = True
+    s.add(attempt)
     return Result(
         row_id(attempt),
         g.score,
@@ -138,7 +212,7 @@ def grade_finished(s: Session, attempt: Attempt, campaign: Campaign, now: dateti
         g.percent,
         g.passed,
         finished_by=attempt.finished_by or FinishedBy.SUBMIT,
-        cards_added=cards,
+        cards_added=len(prepared.wrong) if with_cards else 0,
     )
 
 

@@ -107,6 +107,12 @@ def answers_of(session: Session, attempt_id: int) -> list[Answer]:
     return list(session.execute(select(Answer).where(Answer.attempt_id == attempt_id).order_by(Answer.slot)).scalars())
 
 
+def responses_of(session: Session, attempt_id: int) -> dict[int, str | None]:
+    """slot -> saved response of an attempt's answer rows (what grading reads; no ORM objects)."""
+    rows = session.connection().execute(select(Answer.slot, Answer.response).where(Answer.attempt_id == attempt_id))
+    return {slot: response for slot, response in rows}
+
+
 def finish_attempt(session: Session, attempt_id: int, now: datetime, finished_by: str) -> bool:
     """The one transition in_progress -> finished; False when another request already made it."""
     res = session.execute(

@@ -26,6 +26,44 @@ def cards_for(session: Session, person_id: int, question_ids: list[str]) -> dict
     return {c.question_id: c for c in rows}
 
 
+def card_question_ids(session: Session, person_id: int, question_ids: list[str]) -> frozenset[str]:
+    """Which of these questions already have a card in the person's 错题本."""
+    if not question_ids:
+        return frozenset()
+    rows = session.connection().execute(
+        select(ReviewCard.question_id).where(
+            ReviewCard.person_id == person_id, ReviewCard.question_id.in_(question_ids)
+        )
+    )
+    return frozenset(r[0] for r in rows)
+
+
+def add_new_cards(
+    session: Session, person_id: int, cards: dict[str, tuple[str, datetime]], now: datetime, *, source: str
+) -> None:
+    """New cards for wrong answers (question id -> (card JSON, due)), as `record_wrong` creates them, in one
+    executemany; the caller has checked that none of them exists."""
+    if not cards:
+        return
+    from sqlalchemy import insert
+
+    rows = [
+        {
+            "person_id": person_id,
+            "question_id": qid,
+            "card": state,
+            "due_at": due,
+            "reviews": 1,
+            "lapses": 1,
+            "source": source,
+            "created_at": now,
+            "last_review_at": now,
+        }
+        for qid, (state, due) in sorted(cards.items())
+    ]
+    session.connection().execute(insert(ReviewCard), rows)
+
+
 def record_wrong(
     session: Session,
     person_id: int,
