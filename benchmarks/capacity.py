@@ -1,6 +1,6 @@
 """The capacity curve: the same exam-day load at several numbers of officers, on one app process with SQLite or on
-two app processes with PostgreSQL behind nginx (sticky by client address, as deploy/nginx.conf), each point beside
-the floor page (benchmarks/floor_page.py) run with the same sessions and the same number of processes.
+two app processes with PostgreSQL behind nginx (sticky per browser by a cookie, as deploy/nginx.conf), each point
+beside the floor page (benchmarks/floor_page.py) run with the same sessions and the same number of processes.
 
     python benchmarks/capacity.py --setup sqlite1 --officers 20,40,60,80 --duration-s 90 --out benchmarks/results/sqlite1.json
     python benchmarks/capacity.py --setup pg2 --officers 40,80,120,160 --duration-s 90 --out benchmarks/results/pg2.json
@@ -270,8 +270,9 @@ class Postgres:
 class Setup:
     """Seeds once; for each point gives a fresh database and started servers (app, floor, proxies)."""
 
-    def __init__(self, kind: str, workdir: Path) -> None:
+    def __init__(self, kind: str, workdir: Path, *, officers: int = 476) -> None:
         self.kind = kind
+        self.officers = officers  # accounts seeded (the demo district has 476; more to find a crossing above it)
         self.processes = 2 if kind == "pg2" else 1
         self.dir = workdir
         os.chmod(workdir, 0o755)  # the postgres user must reach its cluster inside
@@ -289,7 +290,11 @@ class Setup:
         else:
             url = f"sqlite:///{self.template / 'training.db'}"
         cli(["db", "upgrade"], url, self.template)
-        cli(["seed-demo", "--password", PASSWORD, "--credentials-out", str(logins)], url, self.template)
+        cli(
+            ["seed-demo", "--password", PASSWORD, "--credentials-out", str(logins), "--officers", str(self.officers)],
+            url,
+            self.template,
+        )
         self.credentials = logins
 
     def fresh_database(self, point: int) -> tuple[str, Path]:
@@ -448,10 +453,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
     points, reports = [], []
     with tempfile.TemporaryDirectory(prefix=f"capacity-{args.setup}-") as tmp:
-        setup = Setup(args.setup, Path(tmp))
+        wanted = [int(x) for x in args.officers.split(",") if x.strip()]
+        setup = Setup(args.setup, Path(tmp), officers=max([476, *wanted]))
         try:
             setup.seed()
-            for n in [int(x) for x in args.officers.split(",") if x.strip()]:
+            for n in wanted:
                 t0 = time.time()
                 report = run_point(setup, n, args)
                 print_table(report)

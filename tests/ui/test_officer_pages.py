@@ -89,6 +89,31 @@ def test_results_page_shows_review(ui_env):
     assert "成绩与解析" in body and "法律依据" in body and "不合格" in body
 
 
+def test_results_page_shows_ten_questions_a_page(ui_env):
+    """The hand-in lands on 成绩与解析: it draws a page of ten questions with their explanations and articles, not
+    every question of the paper at once; 上一页/下一页 turn the pages, and the toggle shows the right ones too."""
+    o = ui_env["officers"][3]
+    app = ui_env["app"]
+    aid = exams.start_attempt(app, o, ui_env["campaign"]).attempt_id
+    total = len(exams.attempt_view(app, o, aid).questions)  # none answered: every question is wrong
+    exams.submit_attempt(app, o, aid)
+    at = run_page(ui_env, o, "results")
+    assert not at.exception
+
+    def slots_shown():
+        import re
+
+        return [int(m.group(1)) for t in texts(at).split("\n") for m in [re.search(r"答错 \*\*第 (\d+) 题", t)] if m]
+
+    assert total > 10 and slots_shown() == list(range(1, 11))
+    assert f"第 1/{(total + 9) // 10} 页（共 {total} 题）" in texts(at)
+    next(b for b in at.button if b.label == "下一页").click().run()
+    assert slots_shown() == list(range(11, min(total, 20) + 1))
+    next(b for b in at.button if b.label == "上一页").click().run()
+    assert slots_shown() == list(range(1, 11))
+    assert "未作答" in texts(at)
+
+
 def test_practice_page_immediate_feedback(ui_env):
     at = run_page(ui_env, ui_env["officers"][0], "practice")
     assert not at.exception

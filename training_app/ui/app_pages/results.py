@@ -76,22 +76,48 @@ if not view.review_open:
     st.stop()
 
 only_wrong = st.toggle("只看答错的题", value=True)
-for qv in view.questions:
-    if only_wrong and qv.fraction == 1.0:
-        continue
+shown = [qv for qv in view.questions if not (only_wrong and qv.fraction == 1.0)]
+if not shown:
+    st.success("本次答卷全部答对。")
+    st.stop()
+# A page of questions at a time: each comes with its explanation and the article it tests (a phone screen or more),
+# and the hand-in lands here: drawing 20–80 of them at once was most of what a hand-in cost on exam morning.
+PAGE_SIZE = 10
+pages = (len(shown) + PAGE_SIZE - 1) // PAGE_SIZE
+page_key = f"_results_page_{attempt_id}_{int(only_wrong)}"
+page = min(max(1, int(st.session_state.get(page_key, 1))), pages)
+
+
+def _turn(to: int) -> None:
+    st.session_state[page_key] = to
+
+
+def pager(where: str) -> None:
+    if pages <= 1:
+        return
+    c1, c2, c3 = st.columns([1, 2, 1], vertical_alignment="center")
+    c1.button("上一页", disabled=page <= 1, key=f"prev_{where}", on_click=_turn, args=(page - 1,), width="stretch")
+    c2.caption(f"第 {page}/{pages} 页（共 {len(shown)} 题）")
+    c3.button("下一页", disabled=page >= pages, key=f"next_{where}", on_click=_turn, args=(page + 1,), width="stretch")
+
+
+pager("top")
+for qv in shown[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
     with st.container(border=True):
         mark = "√ 答对" if qv.fraction == 1.0 else ("◐ 部分得分" if qv.fraction else "× 答错")
         st.markdown(f"{mark} **第 {qv.slot} 题**　{qv.type_label}")
         st.markdown(esc(qv.stem))
+        lines = []
         for i, o in enumerate(qv.options):
             tags = []
             if i in qv.correct:
                 tags.append("✔ 正确答案")
             if i in qv.chosen:
                 tags.append("← 我的选择")
-            label = qtypes.option_label(qv.type, i, o)
-            st.markdown(f"- {esc(label)}　{'　'.join(tags)}")
+            lines.append(f"- {esc(qtypes.option_label(qv.type, i, o))}　{'　'.join(tags)}")
+        st.markdown("\n".join(lines))  # the options as one list: one element, not one per option
         if not qv.chosen:
             st.caption("未作答")
         st.markdown("**解析**　" + esc(qv.explanation))
         show_sources(qv.sources)
+pager("bottom")
