@@ -111,6 +111,37 @@ def test_idle_session_expires_and_logout_ends_it(people):
     assert auth.resume(app, "not-a-token") is None
 
 
+def test_a_page_run_checks_its_login_with_one_statement(people):
+    """Every page run of every officer checks its login: one prebuilt SELECT of the login and its person (it was an
+    ORM session with two, a fifth of an exam-page full run); a deactivated account still ends the login."""
+    from sqlalchemy import event
+
+    app, _, officer = people
+    t0 = utcnow()
+    res = auth.login(app, officer.account, PASSWORD, now=t0)
+    seen = []
+
+    def spy(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement.split()[0].upper())
+
+    event.listen(app.engine, "before_cursor_execute", spy)
+    try:
+        actor = auth.resume(app, res.token, now=t0 + timedelta(seconds=5))
+    finally:
+        event.remove(app.engine, "before_cursor_execute", spy)
+    assert actor == auth.actor_of(_person(app, officer.id))
+    assert seen.count("SELECT") == 1 and not {"INSERT", "UPDATE", "DELETE"} & set(seen), seen
+    with write_session(app.engine) as s:
+        s.get(Person, officer.id).active = False
+    assert auth.resume(app, res.token, now=t0 + timedelta(seconds=6)) is None
+    assert [e.outcome for e in _events(app, "logout")][-1:] == ["inactive"]
+
+
+def _person(app, person_id):
+    with read_session(app.engine) as s:
+        return s.get(Person, person_id)
+
+
 def test_single_session_rule(people, small_bank, small_bank_dir, tmp_path):
     from tests.conftest import make_test_app
 

@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from ..engine import deadlines
 from ..store import accounts as acc
 from ..store import audit
-from ..store.db import DatabaseBusy, read_session, write_session
+from ..store.db import DatabaseBusy, read_connection, read_session, write_session
 from ..store.models import LoginThrottle, Person
 from .common import STAFF_ROLES, Actor, App, NotFound, PermissionDenied, ServiceError, require
 
@@ -423,15 +423,14 @@ def resume(app: App, token: str | None, *, now: datetime | None = None, touch_ev
         return None
     now = now or deadlines.utcnow()
     h = _token_hash(token)
-    with read_session(app.engine) as s:
-        row = acc.session_by_token(s, h)
-        if row is None or row.ended_at is not None:
-            return None
-        person = s.get(Person, row.person_id)
-        idle = now - deadlines.as_utc(row.last_seen_at)
-        expired = idle > timedelta(minutes=app.settings.session_idle_minutes)
-        stale = idle > timedelta(seconds=touch_every_seconds)
-    if expired or person is None or not person.active:
+    with read_connection(app.engine) as conn:
+        login = acc.session_login(conn, h)  # the login and its person in one row
+    if login is None or login.ended_at is not None:
+        return None
+    idle = now - deadlines.as_utc(login.last_seen_at)
+    expired = idle > timedelta(minutes=app.settings.session_idle_minutes)
+    stale = idle > timedelta(seconds=touch_every_seconds)
+    if expired or not login.active:
         with write_session(app.engine) as s:
             row = acc.session_by_token(s, h)
             if row and row.ended_at is None:
@@ -441,7 +440,7 @@ def resume(app: App, token: str | None, *, now: datetime | None = None, touch_ev
                     s,
                     "logout",
                     actor_id=row.person_id,
-                    actor=person.account if person else "",
+                    actor=login.account,
                     obj="session",
                     outcome="idle" if expired else "inactive",
                 )
@@ -454,7 +453,14 @@ def resume(app: App, token: str | None, *, now: datetime | None = None, touch_ev
                 s.add(row)
         except DatabaseBusy:
             pass  # the "last seen" touch is best effort: the next run touches it (an exam-morning peak on SQLite)
-    return actor_of(person)
+    return Actor(
+        id=login.person_id,
+        account=login.account,
+        name=login.name,
+        role=login.role,
+        unit_id=login.unit_id,
+        scope_unit_id=login.scope_unit_id,
+    )
 
 
 def must_change_password(app: App, actor: Actor, *, now: datetime | None = None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
@@ -70,6 +71,48 @@ def add_session(session: Session, person_id: int, token_hash: str, now: datetime
 
 def session_by_token(session: Session, token_hash: str) -> UserSession | None:
     return session.execute(select(UserSession).where(UserSession.token_hash == token_hash)).scalar_one_or_none()
+
+
+class SessionLogin(NamedTuple):
+    """A login and its person, as every page run checks it (`auth.resume`)."""
+
+    ended_at: datetime | None
+    last_seen_at: datetime
+    person_id: int
+    account: str
+    name: str
+    role: str
+    unit_id: int | None
+    scope_unit_id: int | None
+    active: bool
+
+
+_session_login_stmt = None
+
+
+def session_login(conn, token_hash: str) -> SessionLogin | None:
+    """One row, one prebuilt statement: every page run checks its login, so this is the hottest read there is."""
+    global _session_login_stmt
+    if _session_login_stmt is None:
+        from sqlalchemy import bindparam
+
+        _session_login_stmt = (
+            select(
+                UserSession.ended_at,
+                UserSession.last_seen_at,
+                Person.id,
+                Person.account,
+                Person.name,
+                Person.role,
+                Person.unit_id,
+                Person.scope_unit_id,
+                Person.active,
+            )
+            .join(Person, Person.id == UserSession.person_id)
+            .where(UserSession.token_hash == bindparam("h"))
+        )
+    row = conn.execute(_session_login_stmt, {"h": token_hash}).first()
+    return SessionLogin(*row) if row is not None else None
 
 
 def end_sessions_of(
