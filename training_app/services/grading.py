@@ -182,9 +182,11 @@ def grade_finished(
     paper = papers.cached(papers.session_db_key(s), row_id(attempt), attempt.paper)
     assert paper is not None
     with_cards = review_open(campaign, now)
-    if prepared is None or q.responses_of(s, row_id(attempt)) != prepared.responses:
-        prepared = prepare_grading(s, attempt, campaign, paper, now, with_cards=with_cards)
-    elif with_cards and review_store.card_question_ids(s, attempt.person_id, prepared.wrong) != prepared.had_cards:
+    if (
+        prepared is None
+        or q.responses_of(s, row_id(attempt)) != prepared.responses
+        or (with_cards and review_store.card_question_ids(s, attempt.person_id, prepared.wrong) != prepared.had_cards)
+    ):
         prepared = prepare_grading(s, attempt, campaign, paper, now, with_cards=with_cards)
     g = prepared.graded
     q.store_grades(s, row_id(attempt), {slot: f for slot, f in g.fractions.items() if slot in prepared.responses})

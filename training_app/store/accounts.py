@@ -8,6 +8,7 @@ from typing import NamedTuple
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
+from .db import prebuilt
 from .models import LoginThrottle, Person, Unit, UserSession
 
 
@@ -87,31 +88,29 @@ class SessionLogin(NamedTuple):
     active: bool
 
 
-_session_login_stmt = None
+def _session_login_stmt():
+    from sqlalchemy import bindparam
+
+    return (
+        select(
+            UserSession.ended_at,
+            UserSession.last_seen_at,
+            Person.id,
+            Person.account,
+            Person.name,
+            Person.role,
+            Person.unit_id,
+            Person.scope_unit_id,
+            Person.active,
+        )
+        .join(Person, Person.id == UserSession.person_id)
+        .where(UserSession.token_hash == bindparam("h"))
+    )
 
 
 def session_login(conn, token_hash: str) -> SessionLogin | None:
     """One row, one prebuilt statement: every page run checks its login, so this is the hottest read there is."""
-    global _session_login_stmt
-    if _session_login_stmt is None:
-        from sqlalchemy import bindparam
-
-        _session_login_stmt = (
-            select(
-                UserSession.ended_at,
-                UserSession.last_seen_at,
-                Person.id,
-                Person.account,
-                Person.name,
-                Person.role,
-                Person.unit_id,
-                Person.scope_unit_id,
-                Person.active,
-            )
-            .join(Person, Person.id == UserSession.person_id)
-            .where(UserSession.token_hash == bindparam("h"))
-        )
-    row = conn.execute(_session_login_stmt, {"h": token_hash}).first()
+    row = conn.execute(prebuilt("session_login", _session_login_stmt), {"h": token_hash}).first()
     return SessionLogin(*row) if row is not None else None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -170,3 +170,14 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
 def read_connection(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         yield conn
+
+
+_prebuilt: dict[str, object] = {}
+
+
+def prebuilt(name: str, build: Callable[[], Any]) -> Any:
+    """A statement of a hot path, built once per process under `name` (building one costs more than running it)."""
+    stmt = _prebuilt.get(name)
+    if stmt is None:
+        stmt = _prebuilt[name] = build()
+    return stmt

@@ -9,6 +9,7 @@ from sqlalchemy import Integer, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from .db import prebuilt
 from .models import Answer, Assignment, Attempt, Campaign, ItemStat, UnitLawStat
 
 
@@ -360,15 +361,7 @@ def attempt_status(conn, attempt_id: int) -> AttemptStatus | None:
     return None if row is None else AttemptStatus(*row)
 
 
-_prebuilt: dict[str, object] = {}
-
-
-def _stmt(name: str, build):
-    """Statements of the hot paths, built once per process (building them costs more than running them)."""
-    stmt = _prebuilt.get(name)
-    if stmt is None:
-        stmt = _prebuilt[name] = build()
-    return stmt
+_stmt = prebuilt  # the hot paths' statements, built once per process (store.db)
 
 
 def _start_context_stmt():
