@@ -139,3 +139,73 @@ def test_overlap_of_two_sections_weights_each_by_its_count():
     o = paper_overlap(bank, _blueprint(("single", 2), ("judge", 4)), pairs=3000)
     assert o.mean == pytest.approx((2 * 2 / 4 + 4 * 4 / 16) / 6, abs=0.015)
     assert 0 < o.mean <= o.worst <= 1
+
+
+def _draw_by_filtering(bank, bp, seed):
+    """The draw as it was written before the prepared pools: each section filters its pool for what earlier
+    sections took (the oracle that the prepared pools must match question for question)."""
+    import random
+
+    from training_app import qtypes
+    from training_app.engine.paper import _type_order
+
+    rng = random.Random(seed)
+    used: set[str] = set()
+    groups = {t: [] for t in _type_order(bp)}
+    for section in bp.sections:
+        free = [q for q in section_pool(bank, section) if q.id not in used]
+        if section.difficulty:
+            picked = []
+            for level, n in section.difficulty:
+                if n:
+                    picked.extend(rng.sample([q for q in free if q.difficulty == level], n))
+        else:
+            picked = rng.sample(free, section.count)
+        used.update(q.id for q in picked)
+        for q in picked:
+            groups[q.type].append(q)
+    out = []
+    for qs in groups.values():
+        rng.shuffle(qs)
+        for q in qs:
+            idx = list(range(len(q.options))) if qtypes.is_choice(q.type) else []
+            rng.shuffle(idx)
+            out.append((q.id, tuple(idx)))
+    return out
+
+
+def test_prepared_pools_draw_what_filtering_draws_even_where_sections_overlap(small_bank):
+    from dataclasses import replace
+
+    from training_app.bank.schema import BlueprintSection
+
+    bp = small_bank.blueprints["small_exam"]
+    # A law's singles first, then singles of any law: the second section must not take the first one's questions.
+    overlapping = replace(
+        bp,
+        sections=(
+            BlueprintSection(type="single", count=2, laws=("law_a",)),
+            BlueprintSection(type="single", count=4),
+            *bp.sections[2:],
+        ),
+    )
+    for blueprint in (bp, overlapping):
+        for seed in range(40):
+            paper = assemble_paper(small_bank, blueprint, seed)
+            assert [(s.qid, s.order) for s in paper.slots] == _draw_by_filtering(small_bank, blueprint, seed)
+            assert len({s.qid for s in paper.slots}) == len(paper.slots)
+
+
+def test_the_frozen_draw_is_the_drawn_paper_frozen_and_its_json_reads_back(small_bank):
+    import json
+
+    from training_app.engine.paper import FrozenPaper, draw_frozen, freeze
+
+    bp = small_bank.blueprints["small_exam"]
+    for seed in range(20):
+        frozen = draw_frozen(small_bank, bp, seed)
+        assert frozen == freeze(small_bank, assemble_paper(small_bank, bp, seed))
+        raw = frozen.dumps()
+        assert json.loads(raw) == frozen.to_dicts()
+        assert FrozenPaper.loads(raw) == frozen
+        assert ", " not in raw and ": " not in raw  # compact, as stored

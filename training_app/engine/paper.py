@@ -6,7 +6,7 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import qtypes
 from ..bank.schema import Bank, BankIssue, Blueprint, BlueprintSection, Question
@@ -56,9 +56,11 @@ class Paper:
 # --- the frozen paper: what an attempt stores (``attempt.paper``) -------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class FrozenSlot:
-    """One slot of an attempt's frozen paper: grading reads only this, never the bank (whose key may change)."""
+class FrozenSlot(NamedTuple):
+    """One slot of an attempt's frozen paper: grading reads only this, never the bank (whose key may change).
+
+    A named tuple rather than a frozen dataclass: starting an exam builds 80 of them, and a frozen dataclass's
+    ``__init__`` (one ``object.__setattr__`` per field) was a third of drawing the paper."""
 
     slot: int
     qid: str
@@ -133,8 +135,15 @@ class FrozenPaper:
         return [s.to_dict() for s in self.slots]
 
     def dumps(self) -> str:
-        """The JSON stored in ``attempt.paper`` (compact, UTF-8 kept)."""
-        return json.dumps(self.to_dicts(), ensure_ascii=False, separators=(",", ":"))
+        """The JSON stored in ``attempt.paper`` (compact, UTF-8 kept): the objects of ``to_dicts``, written from
+        each question's part that is the same on every paper (kept per process) and the slot's number and order."""
+        return (
+            "["
+            + ",".join(
+                f'{{"slot":{s.slot},"order":[{",".join(map(str, s.order))}],{_fixed_part(s)}}}' for s in self.slots
+            )
+            + "]"
+        )
 
     @classmethod
     def loads(cls, raw: str) -> FrozenPaper:
@@ -162,6 +171,22 @@ class FrozenPaper:
                 changed.add(s.qid)
             out.append(s)
         return FrozenPaper(tuple(out)), changed
+
+
+_FIXED: dict[tuple[str, str, float, str, str, str, int], str] = {}
+_FIXED_MAX = 50_000
+
+
+def _fixed_part(s: FrozenSlot) -> str:
+    """The JSON members of a slot that do not depend on the paper (question, type, points, hash, key, law, n)."""
+    k = (s.qid, s.qtype, s.points, s.content_hash, s.key, s.law, s.n)
+    part = _FIXED.get(k)
+    if part is None:
+        if len(_FIXED) >= _FIXED_MAX:
+            _FIXED.clear()
+        d = {"qid": s.qid, "type": s.qtype, "points": s.points, "hash": s.content_hash, "key": s.key, "law": s.law}
+        part = _FIXED[k] = json.dumps(d | {"n": s.n}, ensure_ascii=False, separators=(",", ":"))[1:-1]
+    return part
 
 
 def freeze(bank: Bank, paper: Paper) -> FrozenPaper:
@@ -207,17 +232,51 @@ def _compute_pool(bank: Bank, section: BlueprintSection, include_review: bool) -
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _SectionPool:
+    """A section's pool prepared for drawing: the questions, their ids, and the questions of each difficulty."""
+
+    questions: list[Question]
+    ids: frozenset[str]
+    index: dict[str, int]  # question id -> position in `questions`
+    levels: dict[int, list[Question]]
+
+
+def _prepared_pool(bank: Bank, section: BlueprintSection) -> _SectionPool:
+    key = ("prepared", section)
+    cached = bank.pool_cache.get(key)
+    if cached is None:
+        pool = section_pool(bank, section)
+        levels: dict[int, list[Question]] = {}
+        for q in pool:
+            levels.setdefault(q.difficulty, []).append(q)
+        index = {q.id: i for i, q in enumerate(pool)}
+        cached = bank.pool_cache[key] = _SectionPool(pool, frozenset(index), index, levels)
+    return cached
+
+
 def _draw_section(
-    rng: random.Random, pool: list[Question], section: BlueprintSection, used: set[str]
+    rng: random.Random, prepared: _SectionPool, section: BlueprintSection, used: set[str]
 ) -> list[Question]:
-    free = [q for q in pool if q.id not in used]
+    # The usual case: no earlier section took a question of this pool, so the prepared lists are the free ones
+    # (the same lists in the same order as filtering would give: a seed draws the same paper either way).
+    taken = used & prepared.ids
+    clash = bool(taken)
+    free = prepared.questions
+    if clash:
+        free = list(free)
+        for pos in sorted((prepared.index[qid] for qid in taken), reverse=True):
+            del free[pos]
     where = section.label or f"{section.type} × {section.count}"
     if section.difficulty:
         picked: list[Question] = []
         for level, n in section.difficulty:
             if n == 0:
                 continue
-            level_pool = [q for q in free if q.difficulty == level]
+            if clash:
+                level_pool = [q for q in free if q.difficulty == level]
+            else:
+                level_pool = prepared.levels.get(level, [])
             if len(level_pool) < n:
                 raise PaperError(f"{where}：难度 {level} 需要 {n} 题，可用 {len(level_pool)} 题")
             picked.extend(rng.sample(level_pool, n))
@@ -234,18 +293,18 @@ def _type_order(blueprint: Blueprint) -> list[str]:
     return list(dict.fromkeys(order))
 
 
-def assemble_paper(bank: Bank, blueprint: Blueprint, seed: int) -> Paper:
-    """One frozen paper: questions grouped by type in the blueprint's order, shuffled within each type."""
+def _draw(bank: Bank, blueprint: Blueprint, seed: int) -> list[tuple[Question, tuple[int, ...]]]:
+    """The questions of a paper in the order shown, each with its options' order: grouped by type in the
+    blueprint's order, shuffled within each type. The same seed draws the same paper."""
     rng = random.Random(seed)
     used: set[str] = set()
     groups: dict[str, list[Question]] = {t: [] for t in _type_order(blueprint)}
     for section in blueprint.sections:
-        pool = section_pool(bank, section)
-        picked = _draw_section(rng, pool, section, used)
+        picked = _draw_section(rng, _prepared_pool(bank, section), section, used)
         used.update(q.id for q in picked)
         for q in picked:
             groups[q.type].append(q)
-    slots: list[Slot] = []
+    out: list[tuple[Question, tuple[int, ...]]] = []
     for questions in groups.values():
         rng.shuffle(questions)
         for q in questions:
@@ -254,17 +313,46 @@ def assemble_paper(bank: Bank, blueprint: Blueprint, seed: int) -> Paper:
                 idx = list(range(len(q.options)))
                 rng.shuffle(idx)
                 order = tuple(idx)
-            slots.append(
-                Slot(
-                    slot=len(slots) + 1,
-                    qid=q.id,
-                    qtype=q.type,
-                    order=order,
-                    points=blueprint.points_for(q.type),
-                    content_hash=q.content_hash,
-                )
+            out.append((q, order))
+    return out
+
+
+def assemble_paper(bank: Bank, blueprint: Blueprint, seed: int) -> Paper:
+    """One paper drawn from a blueprint (see ``_draw``)."""
+    slots = tuple(
+        Slot(
+            slot=i,
+            qid=q.id,
+            qtype=q.type,
+            order=order,
+            points=blueprint.points_for(q.type),
+            content_hash=q.content_hash,
+        )
+        for i, (q, order) in enumerate(_draw(bank, blueprint, seed), start=1)
+    )
+    return Paper(blueprint_id=blueprint.id, seed=seed, slots=slots)
+
+
+def draw_frozen(bank: Bank, blueprint: Blueprint, seed: int) -> FrozenPaper:
+    """The paper ``assemble_paper`` draws with this seed, frozen as an attempt stores it, in one pass (starting an
+    exam does this: the same slots as ``freeze(bank, assemble_paper(...))``)."""
+    points = {t: blueprint.points_for(t) for t in qtypes.QUESTION_TYPES}
+    return FrozenPaper(
+        tuple(
+            FrozenSlot(
+                slot=i,
+                qid=q.id,
+                qtype=q.type,
+                order=order,
+                points=points[q.type],
+                content_hash=q.content_hash,
+                key=q.answer,
+                law=q.law,
+                n=len(q.options),
             )
-    return Paper(blueprint_id=blueprint.id, seed=seed, slots=tuple(slots))
+            for i, (q, order) in enumerate(_draw(bank, blueprint, seed), start=1)
+        )
+    )
 
 
 def blueprint_issues(bank: Bank) -> list[BankIssue]:

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from ..engine.paper import FrozenPaper, assemble_paper, freeze
+from ..engine.paper import FrozenPaper, draw_frozen
 from .common import App, ServiceError
 
 _cache: OrderedDict[tuple[str, int], FrozenPaper] = OrderedDict()
@@ -63,7 +63,7 @@ def draw_paper(app: App, blueprint_id: str, seed: int) -> FrozenPaper:
     bp = app.bank.blueprints.get(blueprint_id)
     if bp is None:
         raise ServiceError(f"组卷方案 {blueprint_id} 不存在")
-    return freeze(app.bank, assemble_paper(app.bank, bp, seed))
+    return draw_frozen(app.bank, bp, seed)
 
 
 def freeze_paper(app: App, blueprint_id: str, seed: int) -> list[dict[str, Any]]:
