@@ -12,7 +12,7 @@ import json
 import random
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from training_app.bank.schema import LETTERS
 from training_app.engine.deadlines import utcnow
-from training_app.services import exams
+from training_app.services import exams, papers
 from training_app.services.common import Actor, App
 from training_app.store.db import read_session, write_session
 from training_app.store.models import (
@@ -164,6 +164,9 @@ def make_scratch(app: App, ds: dataset.Dataset, pairs: int, spare: int) -> Scrat
         assignment = dict(
             s.execute(select(Assignment.person_id, Assignment.id).where(Assignment.campaign_id == cid)).all()
         )
+    # What publishing does after assigning: draw ahead a paper for each of them (``services.papers``).
+    drawn = papers.predraw(app, cid, limit=need)
+    log(f"scratch campaign: {need} officers assigned, {drawn} papers drawn ahead")
     actors = [Actor(id=p.id, account=p.account, name=p.name, role=p.role, unit_id=p.unit_id) for p in people]
     rnd = random.Random(11)
     rnd.shuffle(actors)
@@ -181,7 +184,10 @@ def response_for(spec: dict, k: int) -> str:
 # --- start ---------------------------------------------------------------------------------------
 
 
-def bench_start(app: App, sc: Scratch) -> Figure:
+def bench_start(app: App, sc: Scratch) -> list[Figure]:
+    """Two figures, half the officers each: the start as it is on exam day (a paper drawn ahead when the campaign
+    was published is taken), and the start that must draw at the click (the bank changed since the papers were
+    drawn, so none may be taken; also a second attempt). The same floor beside each."""
     engine = app.engine
     slots = exams.freeze_paper(app, dataset.BLUEPRINT, 12345)
     raw = json.dumps(slots, ensure_ascii=False, separators=(",", ":"))
@@ -193,49 +199,67 @@ def bench_start(app: App, sc: Scratch) -> Figure:
         .where(asg.c.id == bindparam("a_id"))
         .values(attempts_started=bindparam("n"), first_started_at=bindparam("at"))
     )
+    half = len(sc.ours) // 2
+    changed_bank = App(engine=engine, bank=replace(app.bank, fingerprint="bench-bank-changed"), settings=app.settings)
 
-    def ours(i: int) -> None:
-        r = exams.start_attempt(app, sc.ours[i], sc.campaign_id)
-        sc.attempts_ours.append(r.attempt_id)
+    def ours(the_app: App, offset: int):
+        def go(i: int) -> None:
+            r = exams.start_attempt(the_app, sc.ours[offset + i], sc.campaign_id)
+            sc.attempts_ours.append(r.attempt_id)
 
-    def floor(i: int) -> None:
-        actor = sc.bare[i]
-        now = utcnow()
-        with engine.begin() as conn:
-            aid = conn.execute(
-                ins,
-                {
-                    "campaign_id": sc.campaign_id,
-                    "assignment_id": sc.assignment[actor.id],
-                    "person_id": actor.id,
-                    "number": 1,
-                    "state": "in_progress",
-                    "blueprint_id": dataset.BLUEPRINT,
-                    "seed": 12345,
-                    "paper": raw,
-                    "partial_credit": False,
-                    "started_at": now,
-                    "deadline_at": now + timedelta(minutes=60),
-                    "max_score": max_score,
-                    "cards_synced": False,
-                },
-            ).inserted_primary_key[0]
-            conn.execute(upd, {"a_id": sc.assignment[actor.id], "n": 1, "at": now})
-        sc.attempts_bare.append(aid)
-        sc.papers[aid] = slots
+        return go
 
-    t_ours, t_floor = paired(len(sc.ours), ours, floor)
+    def floor(offset: int):
+        def go(i: int) -> None:
+            actor = sc.bare[offset + i]
+            now = utcnow()
+            with engine.begin() as conn:
+                aid = conn.execute(
+                    ins,
+                    {
+                        "campaign_id": sc.campaign_id,
+                        "assignment_id": sc.assignment[actor.id],
+                        "person_id": actor.id,
+                        "number": 1,
+                        "state": "in_progress",
+                        "blueprint_id": dataset.BLUEPRINT,
+                        "seed": 12345,
+                        "paper": raw,
+                        "partial_credit": False,
+                        "started_at": now,
+                        "deadline_at": now + timedelta(minutes=60),
+                        "max_score": max_score,
+                        "cards_synced": False,
+                    },
+                ).inserted_primary_key[0]
+                conn.execute(upd, {"a_id": sc.assignment[actor.id], "n": 1, "at": now})
+            sc.attempts_bare.append(aid)
+            sc.papers[aid] = slots
+
+        return go
+
+    t_ahead, f_ahead = paired(half, ours(app, 0), floor(0))
+    t_click, f_click = paired(len(sc.ours) - half, ours(changed_bank, half), floor(half))
     with read_session(engine) as s:
         for aid, paper in s.execute(select(Attempt.id, Attempt.paper).where(Attempt.id.in_(sc.attempts_ours))).all():
             sc.papers[aid] = json.loads(paper)
-    return Figure(
-        "start attempt",
-        t_ours,
-        t_floor,
-        target=3.0,
-        what="services.exams.start_attempt (draw + freeze a paper, write the attempt) vs INSERT attempt + "
-        "UPDATE assignment in one transaction",
-    )
+    return [
+        Figure(
+            "start attempt",
+            t_ahead,
+            f_ahead,
+            target=3.0,
+            what="services.exams.start_attempt (take a paper drawn ahead when the campaign was published, write the "
+            "attempt) vs INSERT attempt + UPDATE assignment in one transaction",
+        ),
+        Figure(
+            "start, drawn at the click",
+            t_click,
+            f_click,
+            what="services.exams.start_attempt when no paper drawn ahead may be taken (the bank changed since, a "
+            "second attempt): draw + freeze the paper at the click; same floor",
+        ),
+    ]
 
 
 # --- save ----------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def start_attempt(
     require(actor, *LEARNER_ROLES)
     now = now or clock.utcnow()
     with read_connection(app.engine) as conn:
-        ctx = q.start_context(conn, campaign_id, actor.id)
+        ctx = q.start_context(conn, campaign_id, actor.id, app.bank.fingerprint)
     if ctx is None or ctx.status == CampaignStatus.DRAFT:
         raise NotFound("考试不存在或尚未发布")
     if ctx.assignment_id is None:
@@ -70,29 +70,40 @@ def start_attempt(
         raise ServiceError(reason)
     number = started + 1
     deadline = deadlines.attempt_deadline(now, ctx.time_limit_minutes, ctx.closes_at, ctx.extended_until)
-    seed = secrets.randbits(31) if seed is None else seed
-    paper = papers.draw_paper(app, ctx.blueprint_id, seed)
+    values = {
+        "campaign_id": campaign_id,
+        "assignment_id": ctx.assignment_id,
+        "person_id": actor.id,
+        "number": number,
+        "state": AttemptState.IN_PROGRESS.value,
+        "blueprint_id": ctx.blueprint_id,
+        "partial_credit": ctx.partial_credit,
+        "started_at": now,
+        "deadline_at": deadline,
+        "cards_synced": False,
+    }
     try:
-        with write_connection(app.engine) as conn:
-            attempt_id = q.insert_attempt(
-                conn,
-                {
-                    "campaign_id": campaign_id,
-                    "assignment_id": ctx.assignment_id,
-                    "person_id": actor.id,
-                    "number": number,
-                    "state": AttemptState.IN_PROGRESS.value,
-                    "blueprint_id": ctx.blueprint_id,
-                    "seed": seed,
-                    "paper": paper.dumps(),
-                    "partial_credit": ctx.partial_credit,
-                    "started_at": now,
-                    "deadline_at": deadline,
-                    "max_score": paper.max_score,
-                    "cards_synced": False,
-                },
-            )
-            q.mark_started_core(conn, ctx.assignment_id, number, now)
+        attempt_id = None
+        if ctx.drawn_available and seed is None and number == 1:
+            # The usual case on exam day: take a paper drawn when the campaign was published (or by the sweep);
+            # they are counted for first attempts, so a second attempt leaves them to those who have not started.
+            with write_connection(app.engine) as conn:
+                drawn = q.claim_drawn_paper(conn, campaign_id, app.bank.fingerprint)
+                if drawn is not None:
+                    attempt_id = q.insert_attempt(
+                        conn, values | {"seed": drawn.seed, "paper": drawn.paper, "max_score": drawn.max_score}
+                    )
+                    q.mark_started_core(conn, ctx.assignment_id, number, now)
+        if attempt_id is None:
+            # None waits (the bank changed, more officers than were drawn for yet, a second attempt): draw now.
+            seed = secrets.randbits(31) if seed is None else seed
+            paper = papers.draw_paper(app, ctx.blueprint_id, seed)
+            with write_connection(app.engine) as conn:
+                attempt_id = q.insert_attempt(
+                    conn, values | {"seed": seed, "paper": paper.dumps(), "max_score": paper.max_score}
+                )
+                q.mark_started_core(conn, ctx.assignment_id, number, now)
+            papers.remember(papers.db_key(app), attempt_id, paper)
     except IntegrityError:
         # Two tabs started at the same moment: the other one won; resume its attempt.
         with read_session(app.engine) as s:
@@ -100,7 +111,6 @@ def start_attempt(
         if current is None:
             raise ServiceError("考试机会已用完或考试已开始，请刷新页面") from None
         return StartResult(row_id(current), resumed=True)
-    papers.remember(papers.db_key(app), attempt_id, paper)
     log.info("attempt %s started (campaign %s, person %s)", attempt_id, campaign_id, actor.id)
     return StartResult(attempt_id, resumed=False)
 

@@ -10,10 +10,10 @@ from ..engine import deadlines
 from ..store import audit
 from ..store import campaigns as cq
 from ..store import exams as eq
-from ..store.db import read_session, write_session
+from ..store.db import read_connection, read_session, write_session
 from ..store.models import Campaign
 from ..vocab import AUDIENCES, GRADING_METHODS, REVIEW_POLICIES, AssignmentStatus
-from . import jobs, views
+from . import jobs, papers, views
 from .common import Actor, App, NotFound, PermissionDenied, ServiceError, require
 from .exams import regrade_campaign, submit_attempt  # noqa: F401 - regrade is offered on the campaigns page
 
@@ -158,8 +158,15 @@ def create_campaign(
 
 
 def publish(app: App, actor: Actor, campaign_id: int) -> int:
-    """Publish a draft (or refresh a published campaign's audience): returns how many were newly assigned."""
+    """Publish a draft (or refresh a published campaign's audience): returns how many were newly assigned.
+    Then draws ahead the papers of those who have not started (``papers.predraw``: a start then takes one)."""
     require(actor, "coordinator", "admin")
+    added = _publish(app, actor, campaign_id)
+    papers.predraw(app, campaign_id)
+    return added
+
+
+def _publish(app: App, actor: Actor, campaign_id: int) -> int:
     with write_session(app.engine) as s:
         c = s.get(Campaign, campaign_id)
         if c is None:
@@ -287,6 +294,7 @@ def close(app: App, actor: Actor, campaign_id: int, *, now: datetime | None = No
         ids = [a.id for a in eq.open_attempts_in_campaign(s, campaign_id)]
     for attempt_id in ids:
         submit_attempt(app, None, attempt_id, now=now, finished_by="timeout")
+    papers.drop_drawn(app, campaign_id)
     return len(ids)
 
 
@@ -320,6 +328,13 @@ def list_campaigns(app: App, actor: Actor) -> list[Campaign]:
     require(actor, "coordinator", "admin")
     with read_session(app.engine) as s:
         return cq.campaigns(s)
+
+
+def campaign_choices(app: App, actor: Actor) -> list[cq.CampaignChoice]:
+    """The campaigns a coordinator's page offers (all but drafts, newest first), as light rows."""
+    require(actor, "coordinator", "admin")
+    with read_connection(app.engine) as conn:
+        return cq.campaign_choices(conn)
 
 
 def get_campaign(app: App, actor: Actor, campaign_id: int) -> Campaign:

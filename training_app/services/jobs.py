@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .. import clock
+from . import papers
 from .attempts import close_overdue
 from .common import App
 from .grading import sync_open_reviews
@@ -65,7 +66,9 @@ class Sweeper:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                sweep(self._get_app())
+                app = self._get_app()
+                sweep(app)
+                papers.predraw_open(app)  # papers drawn ahead for the campaigns still open (``papers``)
             except Exception:  # the next run tries again; the server keeps serving
                 log.exception("sweep failed")
             self.runs += 1

@@ -1,16 +1,34 @@
-"""Frozen papers: drawn once when an attempt starts, cached per process (a paper never changes once written,
-except by a regrade, which evicts it)."""
+"""Frozen papers: drawn ahead for a published campaign (or when an attempt starts, if none waits), cached per
+process once an attempt has one (a paper never changes once written, except by a regrade, which evicts it).
+
+Drawing ahead: publishing a campaign draws one paper per assigned officer who has not started (up to
+``PREDRAW_BATCH`` at a time; the sweep of each server process tops the rest up every minute), so that on exam day
+a start takes a paper instead of drawing one at the click. Each paper is still drawn for one attempt only, from a
+fresh random seed, and is deleted when taken; it is frozen from the bank with the fingerprint it records, and a
+start never takes a paper of another bank (the bank changed since: it draws afresh, and the stale papers are
+replaced at the next top-up)."""
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections import OrderedDict
+from datetime import datetime
 from threading import Lock
 from typing import Any
 
 from sqlmodel import Session
 
-from ..engine.paper import FrozenPaper, draw_frozen
+from .. import clock
+from ..engine.paper import FrozenPaper, PaperError, draw_frozen
+from ..store import exams as q
+from ..store.db import read_connection, write_connection
+from ..vocab import CampaignStatus
 from .common import App, ServiceError
+
+log = logging.getLogger(__name__)
+
+PREDRAW_BATCH = 2000  # papers drawn ahead in one go (about 0.5 s of one core); the sweep draws the rest
 
 _cache: OrderedDict[tuple[str, int], FrozenPaper] = OrderedDict()
 _lock = Lock()
@@ -69,3 +87,70 @@ def draw_paper(app: App, blueprint_id: str, seed: int) -> FrozenPaper:
 def freeze_paper(app: App, blueprint_id: str, seed: int) -> list[dict[str, Any]]:
     """The frozen paper as the JSON objects stored in ``attempt.paper`` (the benchmarks build datasets from it)."""
     return draw_paper(app, blueprint_id, seed).to_dicts()
+
+
+# --- drawn ahead ---------------------------------------------------------------------------------
+
+
+def predraw(app: App, campaign_id: int, *, limit: int = PREDRAW_BATCH, now: datetime | None = None) -> int:
+    """Draw ahead the papers a published, unclosed campaign may still need (one per assigned officer who has not
+    started, less those waiting), at most `limit`; drop its papers of other banks. Returns how many were drawn.
+
+    Called by ``campaigns.publish`` (for a coordinator who was checked there) and by the sweep: no actor."""
+    bank = app.bank.fingerprint
+    if not bank or limit <= 0:
+        return 0  # a bank with problems has no fingerprint: starts draw at the click
+    now = now or clock.utcnow()
+    with read_connection(app.engine) as conn:
+        need = q.paper_need(conn, campaign_id, bank)
+    if need is None or need.status != CampaignStatus.PUBLISHED or clock.as_utc(need.closes_at) <= now:
+        return 0
+    bp = app.bank.blueprints.get(need.blueprint_id)
+    wanted = min(need.not_started - need.waiting, limit)
+    if bp is None or wanted <= 0:
+        return 0
+    rows = []
+    try:
+        for _ in range(wanted):
+            seed = secrets.randbits(31)
+            paper = draw_frozen(app.bank, bp, seed)
+            rows.append(
+                {
+                    "campaign_id": campaign_id,
+                    "bank": bank,
+                    "seed": seed,
+                    "paper": paper.dumps(),
+                    "max_score": paper.max_score,
+                    "drawn_at": now,
+                }
+            )
+    except PaperError as exc:  # the bank cannot fill the blueprint: the start says so when it is tried
+        log.warning("campaign %s: papers not drawn ahead: %s", campaign_id, exc)
+        return 0
+    with write_connection(app.engine) as conn:
+        q.drop_drawn_papers(conn, campaign_id, other_than_bank=bank)
+        again = q.paper_need(conn, campaign_id, bank)  # another process may have drawn meanwhile
+        rows = rows[: max(0, again.not_started - again.waiting)] if again is not None else []
+        q.add_drawn_papers(conn, rows)
+    if rows:
+        log.info("campaign %s: %d papers drawn ahead", campaign_id, len(rows))
+    return len(rows)
+
+
+def predraw_open(app: App, *, limit: int = PREDRAW_BATCH, now: datetime | None = None) -> int:
+    """The sweep's top-up: papers drawn ahead for every published campaign not yet closed, at most `limit` in all."""
+    now = now or clock.utcnow()
+    with read_connection(app.engine) as conn:
+        ids = q.campaigns_open_for_papers(conn, now)
+    drawn = 0
+    for campaign_id in ids:
+        drawn += predraw(app, campaign_id, limit=limit - drawn, now=now)
+        if drawn >= limit:
+            break
+    return drawn
+
+
+def drop_drawn(app: App, campaign_id: int) -> int:
+    """A closed campaign's papers drawn ahead, deleted (nobody can start it any more)."""
+    with write_connection(app.engine) as conn:
+        return q.drop_drawn_papers(conn, campaign_id)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import case, extract, func, select, update
 from sqlmodel import Session
 
 from ..vocab import LEARNER_ROLES
+from .db import prebuilt
 from .exams import dialect_insert
 from .models import Assignment, Attempt, Campaign, Person
 
@@ -20,6 +22,30 @@ def campaigns(session: Session, *, status: str | None = None, include_draft: boo
     elif not include_draft:
         q = q.where(Campaign.status != "draft")
     return list(session.execute(q).scalars())
+
+
+class CampaignChoice(NamedTuple):
+    """What a campaign selector shows and a coordinator's page needs of the campaign picked."""
+
+    id: int
+    title: str
+    status: str
+    closes_at: datetime
+    audience: str
+    year: int
+
+
+def _choices_stmt():
+    return (
+        select(Campaign.id, Campaign.title, Campaign.status, Campaign.closes_at, Campaign.audience, Campaign.year)
+        .where(Campaign.status != "draft")
+        .order_by(Campaign.opens_at.desc(), Campaign.id.desc())
+    )
+
+
+def campaign_choices(conn) -> list[CampaignChoice]:
+    """Every campaign but drafts, newest first (one prebuilt statement: each coordinator page's run reads it)."""
+    return [CampaignChoice(*row) for row in conn.execute(prebuilt("campaign_choices", _choices_stmt))]
 
 
 def eligible_people(session: Session, campaign: Campaign) -> list[tuple[int, int | None]]:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from .db import prebuilt
-from .models import Answer, Assignment, Attempt, Campaign, ItemStat, UnitLawStat
+from .models import Answer, Assignment, Attempt, Campaign, DrawnPaper, ItemStat, UnitLawStat
 
 
 def dialect_insert(session: Session):
@@ -381,6 +381,11 @@ def _start_context_stmt():
             Assignment.extended_until,
             Attempt.id,
             Attempt.deadline_at,
+            select(DrawnPaper.id)
+            .where(DrawnPaper.campaign_id == Campaign.id, DrawnPaper.bank == bindparam("bank"))
+            .limit(1)
+            .exists()
+            .label("drawn_available"),
         )
         .select_from(Campaign)
         .outerjoin(Assignment, and_(Assignment.campaign_id == Campaign.id, Assignment.person_id == bindparam("pid")))
@@ -405,12 +410,108 @@ class StartContext(NamedTuple):
     extended_until: datetime | None
     open_attempt_id: int | None  # an attempt in progress, if any
     open_deadline: datetime | None
+    drawn_available: bool  # a paper drawn ahead from this bank is waiting (``claim_drawn_paper``)
 
 
-def start_context(conn, campaign_id: int, person_id: int) -> StartContext | None:
-    """Everything starting an attempt needs, in one query: the campaign, the assignment and any open attempt."""
-    row = conn.execute(_stmt("start_context", _start_context_stmt), {"cid": campaign_id, "pid": person_id}).first()
+def start_context(conn, campaign_id: int, person_id: int, bank: str) -> StartContext | None:
+    """Everything starting an attempt needs, in one query: the campaign, the assignment, any open attempt, and
+    whether a paper drawn ahead from the bank with fingerprint `bank` is waiting."""
+    row = conn.execute(
+        _stmt("start_context", _start_context_stmt), {"cid": campaign_id, "pid": person_id, "bank": bank}
+    ).first()
     return None if row is None else StartContext(*row)
+
+
+# --- papers drawn ahead --------------------------------------------------------------------------
+
+
+class Drawn(NamedTuple):
+    seed: int
+    paper: str  # the frozen paper's JSON, as ``attempt.paper`` stores it
+    max_score: float
+
+
+def _claim_stmt():
+    from sqlalchemy import bindparam, delete
+
+    first = (
+        select(DrawnPaper.id)
+        .where(DrawnPaper.campaign_id == bindparam("cid"), DrawnPaper.bank == bindparam("bank"))
+        .limit(1)
+        .with_for_update(skip_locked=True)  # PostgreSQL: two replicas starting at once take different papers
+        .scalar_subquery()
+    )
+    return (
+        delete(DrawnPaper)
+        .where(DrawnPaper.id == first)
+        .returning(DrawnPaper.seed, DrawnPaper.paper, DrawnPaper.max_score)
+    )
+
+
+def claim_drawn_paper(conn, campaign_id: int, bank: str) -> Drawn | None:
+    """Take (delete and return) one paper drawn ahead for the campaign from bank `bank`; None when none waits.
+    In the caller's write transaction, so the paper is taken only if the attempt is written."""
+    row = conn.execute(_stmt("claim_drawn", _claim_stmt), {"cid": campaign_id, "bank": bank}).first()
+    return None if row is None else Drawn(*row)
+
+
+class PaperNeed(NamedTuple):
+    status: str
+    closes_at: datetime
+    blueprint_id: str
+    not_started: int  # assignments with no attempt yet
+    waiting: int  # papers drawn ahead from this bank, not yet taken
+
+
+def paper_need(conn, campaign_id: int, bank: str) -> PaperNeed | None:
+    """How many papers a campaign may still need drawn ahead: its assignments not started, less those waiting."""
+    not_started = (
+        select(func.count())
+        .select_from(Assignment)
+        .where(Assignment.campaign_id == campaign_id, Assignment.attempts_started == 0)
+        .scalar_subquery()
+    )
+    waiting = (
+        select(func.count())
+        .select_from(DrawnPaper)
+        .where(DrawnPaper.campaign_id == campaign_id, DrawnPaper.bank == bank)
+        .scalar_subquery()
+    )
+    row = conn.execute(
+        select(Campaign.status, Campaign.closes_at, Campaign.blueprint_id, not_started, waiting).where(
+            Campaign.id == campaign_id
+        )
+    ).first()
+    return None if row is None else PaperNeed(*row)
+
+
+def add_drawn_papers(conn, rows: list[dict]) -> None:
+    """Papers drawn ahead: dicts of campaign_id, bank, seed, paper, max_score, drawn_at."""
+    from sqlalchemy import insert
+
+    if rows:
+        conn.execute(insert(DrawnPaper), rows)
+
+
+def drop_drawn_papers(conn, campaign_id: int, *, other_than_bank: str | None = None) -> int:
+    """Delete a campaign's papers drawn ahead (all, or those of banks other than `other_than_bank`)."""
+    from sqlalchemy import delete
+
+    stmt = delete(DrawnPaper).where(DrawnPaper.campaign_id == campaign_id)
+    if other_than_bank is not None:
+        stmt = stmt.where(DrawnPaper.bank != other_than_bank)
+    return conn.execute(stmt).rowcount or 0
+
+
+def campaigns_open_for_papers(conn, now: datetime) -> list[int]:
+    """Published campaigns not yet closed (the ones worth drawing papers ahead for), the soonest to open first."""
+    return list(
+        conn.execute(
+            select(Campaign.id)
+            .where(Campaign.status == "published", Campaign.closes_at > now)
+            .order_by(Campaign.opens_at, Campaign.id)
+        ).scalars()
+    )
 
 
 def insert_attempt(conn, values: dict) -> int:

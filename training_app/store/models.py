@@ -145,6 +145,22 @@ class Attempt(SQLModel, table=True):
     client_seen_at: datetime | None = _ts(default=None)
 
 
+class DrawnPaper(SQLModel, table=True):
+    """A paper drawn ahead for a published campaign (when it is published, and by the sweep): starting an exam
+    takes one instead of drawing at the click. Drawn from the bank whose fingerprint is ``bank``; a paper of
+    another bank is never taken (the bank changed since: the start draws afresh). Deleted when taken."""
+
+    __tablename__ = "drawn_paper"
+    __table_args__ = (Index("ix_drawn_paper_campaign_bank", "campaign_id", "bank"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    bank: str = Field(max_length=64)
+    seed: int
+    paper: str = Field(sa_column=Column(Text, nullable=False))
+    max_score: float
+    drawn_at: datetime = _ts(default_factory=utcnow)
+
+
 class Answer(SQLModel, table=True):
     """The latest response in one slot of one attempt, written the moment it is given."""
 
