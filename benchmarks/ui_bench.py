@@ -175,7 +175,7 @@ def apptest_reruns(
             "page rerun: dashboard",
             t_ours,
             t_floor,
-            target=None,
+            target=3.0,
             check=f"rendered (应参训 {metrics['应参训']}, 已完成 {metrics.get('已完成')})",
             what="AppTest rerun of app.py on 完成情况 (coordinator, current campaign) vs an empty page, "
             "scripts compiled once as on a server",

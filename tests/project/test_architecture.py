@@ -285,3 +285,18 @@ def test_checker_flags_streamlit():
         "training_app/services/example.py:3: `from streamlit.testing.v1 import AppTest` "
         "imports streamlit (streamlit.testing.v1)",
     ]
+
+
+def test_no_page_script_defines_a_cached_function():
+    """A function decorated with st.cache_resource / st.cache_data in a page script is defined again on every run,
+    and Streamlit then reads its source to key the cache (a tenth of 完成情况's run): such functions live in
+    ui/components, imported once."""
+    offenders = []
+    for path in sorted((PACKAGE / "ui" / "app_pages").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef):
+                for dec in node.decorator_list:
+                    target = dec.func if isinstance(dec, ast.Call) else dec
+                    if isinstance(target, ast.Attribute) and target.attr in {"cache_resource", "cache_data"}:
+                        offenders.append(f"{path.name}:{node.lineno} {node.name}")
+    assert offenders == []

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from ..bank.schema import LETTERS, TYPE_LABELS
 from ..engine import stats
 from ..store import dashboard as dq
-from ..store.db import read_session
+from ..store.db import read_connection, read_session
 from ..store.models import Campaign
 from .common import Actor, App, NotFound, PermissionDenied, require
 from .exports import mask_phone
@@ -44,8 +46,8 @@ def version(app: App, actor: Actor, campaign_id: int) -> tuple:
     """Changes whenever a figure of the campaign can change through the exam (a start, a hand-in, a grading,
     a regrade): the page recomputes its figures only then (and at least once a minute, for roster and study time)."""
     require(actor, *STAFF)
-    with read_session(app.engine) as s:
-        return (str(app.engine.url), campaign_id, actor.scope_unit_id, *dq.figures_version(s, campaign_id))
+    with read_connection(app.engine) as conn:
+        return (str(app.engine.url), campaign_id, actor.scope_unit_id, dq.figures_version(conn, campaign_id))
 
 
 def summary(app: App, actor: Actor, campaign_id: int) -> dict:
@@ -212,7 +214,20 @@ def item_analysis(app: App, actor: Actor, campaign_id: int) -> list[ItemRow]:
     return out
 
 
-def default_campaign(app: App, actor: Actor, campaigns: list[Campaign]) -> int | None:
+class CampaignLike(Protocol):
+    """A campaign row or a ``store.campaigns.CampaignChoice``: what choosing the default campaign reads."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def audience(self) -> str: ...
+
+
+def default_campaign(app: App, actor: Actor, campaigns: Sequence[CampaignLike]) -> int | None:
     """The campaign a dashboard opens on: the largest open (published) campaign of officers (not the leaders'
     test), then the largest open one, then the newest of those given."""
     require(actor, *STAFF)
@@ -221,7 +236,7 @@ def default_campaign(app: App, actor: Actor, campaigns: list[Campaign]) -> int |
     with read_session(app.engine) as s:
         counts = dq.assignment_counts(s)
 
-    def rank(c: Campaign) -> tuple:
+    def rank(c: CampaignLike) -> tuple:
         return (c.status == "published", c.audience != "leaders", counts.get(c.id, 0), c.id)
 
     return max(campaigns, key=rank).id

@@ -24,7 +24,7 @@ def pick_campaign(actor, key: str = "campaign_id"):
     address so a bookmark or a reload keeps it); it first opens on the largest open campaign of officers.
     None when there is none."""
     app = get_app()
-    items = [c for c in campaign_service.list_campaigns(app, actor) if c.status != "draft"]
+    items = campaign_service.campaign_choices(app, actor)
     if not items:
         st.info("还没有已发布的培训任务。请先在“培训任务”中创建并发布。")
         return None
