@@ -167,3 +167,27 @@ def test_the_server_sweeper_tops_up_the_papers_drawn_ahead(sqlite_app):
     finally:
         jobs.stop_sweeper()
     assert sweeper.runs >= 1 and _waiting(app, cid) == 3
+
+
+def test_the_top_up_deletes_the_papers_of_a_campaign_past_its_close(app):
+    _, _, officers, cid = district(app, n_officers=2)
+    assert _waiting(app, cid) == 2
+    assert papers.predraw_open(app, now=utcnow() + timedelta(days=30)) == 0
+    assert _waiting(app, cid) == 0
+
+
+def test_papers_beyond_the_officers_not_started_are_trimmed(app):
+    """The demo's simulated history (or any start that took no paper) leaves more waiting than can be taken."""
+    from training_app.store.models import Assignment
+
+    _, _, officers, cid = district(app, n_officers=4)
+    with read_session(app.engine) as s:
+        s.execute(
+            Assignment.__table__.update()
+            .where(Assignment.person_id.in_([o.id for o in officers[:3]]))
+            .values(attempts_started=1)
+        )
+        s.commit()
+    assert _waiting(app, cid) == 4
+    assert papers.predraw(app, cid) == 0
+    assert _waiting(app, cid) == 1

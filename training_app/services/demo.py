@@ -300,6 +300,7 @@ def seed_demo(
     if simulate:
         for cid in campaign_ids:
             simulate_campaign(app, cid, rng, now=now)
+            papers.predraw(app, cid)  # the simulated history started most of them: their papers drawn ahead go
         simulate_study(app, rng, start=year_start, now=now)
     return logins
 

@@ -106,6 +106,10 @@ def predraw(app: App, campaign_id: int, *, limit: int = PREDRAW_BATCH, now: date
     if need is None or need.status != CampaignStatus.PUBLISHED or clock.as_utc(need.closes_at) <= now:
         return 0
     bp = app.bank.blueprints.get(need.blueprint_id)
+    if need.waiting > need.not_started:  # some started without taking one: keep only what can still be taken
+        with write_connection(app.engine) as conn:
+            q.trim_drawn_papers(conn, campaign_id, bank, need.not_started)
+        return 0
     wanted = min(need.not_started - need.waiting, limit)
     if bp is None or wanted <= 0:
         return 0
@@ -138,8 +142,11 @@ def predraw(app: App, campaign_id: int, *, limit: int = PREDRAW_BATCH, now: date
 
 
 def predraw_open(app: App, *, limit: int = PREDRAW_BATCH, now: datetime | None = None) -> int:
-    """The sweep's top-up: papers drawn ahead for every published campaign not yet closed, at most `limit` in all."""
+    """The sweep's top-up: papers drawn ahead for every published campaign not yet closed, at most `limit` in all;
+    and the papers of campaigns that have ended since, deleted."""
     now = now or clock.utcnow()
+    with write_connection(app.engine) as conn:
+        q.drop_drawn_papers_of_ended(conn, now)
     with read_connection(app.engine) as conn:
         ids = q.campaigns_open_for_papers(conn, now)
     drawn = 0

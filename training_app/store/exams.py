@@ -503,6 +503,32 @@ def drop_drawn_papers(conn, campaign_id: int, *, other_than_bank: str | None = N
     return conn.execute(stmt).rowcount or 0
 
 
+def trim_drawn_papers(conn, campaign_id: int, bank: str, keep: int) -> int:
+    """Delete a campaign's papers drawn ahead from bank `bank` beyond the first `keep` (more wait than officers
+    who have not started: they started some other way, e.g. the demo's simulated history)."""
+    from sqlalchemy import delete
+
+    kept = (
+        select(DrawnPaper.id)
+        .where(DrawnPaper.campaign_id == campaign_id, DrawnPaper.bank == bank)
+        .order_by(DrawnPaper.id)
+        .limit(max(0, keep))
+    )
+    stmt = delete(DrawnPaper).where(
+        DrawnPaper.campaign_id == campaign_id, DrawnPaper.bank == bank, DrawnPaper.id.not_in(kept)
+    )
+    return conn.execute(stmt).rowcount or 0
+
+
+def drop_drawn_papers_of_ended(conn, now: datetime) -> int:
+    """Delete the papers drawn ahead for campaigns closed or past their close (a personal extension still starts,
+    drawing at the click)."""
+    from sqlalchemy import delete, or_
+
+    ended = select(Campaign.id).where(or_(Campaign.status != "published", Campaign.closes_at <= now))
+    return conn.execute(delete(DrawnPaper).where(DrawnPaper.campaign_id.in_(ended))).rowcount or 0
+
+
 def campaigns_open_for_papers(conn, now: datetime) -> list[int]:
     """Published campaigns not yet closed (the ones worth drawing papers ahead for), the soonest to open first."""
     return list(
