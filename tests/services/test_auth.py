@@ -323,3 +323,21 @@ def test_a_busy_database_does_not_end_or_break_a_resumed_login(people, monkeypat
     monkeypatch.setattr(auth, "write_session", busy)
     later = utcnow() + timedelta(minutes=5)
     assert auth.resume(app, token, now=later).id == officer.id
+
+
+def test_an_initial_password_is_not_rehashed_at_the_login_that_must_replace_it(people, monkeypatch):
+    """A roster's first login: the light hash of the initial password stays (the officer must set a new password
+    first, hashed in full); hashing it again was one full argon2 hash per officer on exam morning."""
+    app, _, officer = people
+    with write_session(app.engine) as s:
+        s.get(Person, officer.id).must_change_password = True
+    with read_session(app.engine) as s:
+        before = s.get(Person, officer.id).password_hash
+    hashed = []
+    real = auth._hash
+    monkeypatch.setattr(auth, "_hash", lambda pw: hashed.append(1) or real(pw))
+    res = auth.login(app, officer.account, PASSWORD)
+    assert res.actor.id == officer.id and not hashed
+    with read_session(app.engine) as s:
+        assert s.get(Person, officer.id).password_hash == before
+    assert auth.must_change_password(app, res.actor)

@@ -222,6 +222,7 @@ def login(
         person = acc.person_by_account(s, account) if account else None
         stored_hash = person.password_hash if person is not None else None
         usable = person is not None and person.active and bool(stored_hash)
+        must_change = person is not None and person.must_change_password
     refusal: tuple[str, LoginFailed, dict] | None = None
     ip_row = rows.get(ip_key) if ip_key else None
     if ip_row is not None and ip_row.blocked_until and deadlines.as_utc(ip_row.blocked_until) > now:
@@ -261,7 +262,10 @@ def login(
             ok = usable
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
-        if ok and _hasher.check_needs_rehash(stored_hash):
+        # Upgrade a lighter hash to the full parameters, except an initial password's: the officer must replace it
+        # before anything else (a full hash of the new one), so hashing the old one again would be wasted on the
+        # login that costs most on exam morning (a roster's first logins).
+        if ok and not must_change and _hasher.check_needs_rehash(stored_hash):
             new_hash = _hash(password)
 
     # 3. Write the outcome (committed on its own, also when the login fails).
