@@ -29,17 +29,7 @@ class Slot:
 
     def freeze(self, question: Question) -> FrozenSlot:
         """This slot as an attempt stores it: with the question's key, law and option count of today."""
-        return FrozenSlot(
-            slot=self.slot,
-            qid=self.qid,
-            qtype=self.qtype,
-            order=self.order,
-            points=self.points,
-            content_hash=self.content_hash,
-            key=question.answer,
-            law=question.law,
-            n=len(question.options),
-        )
+        return _frozen_slot(self.slot, question, self.order, self.points, self.content_hash)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +177,21 @@ def _fixed_part(s: FrozenSlot) -> str:
         d = {"qid": s.qid, "type": s.qtype, "points": s.points, "hash": s.content_hash, "key": s.key, "law": s.law}
         part = _FIXED[k] = json.dumps(d | {"n": s.n}, ensure_ascii=False, separators=(",", ":"))[1:-1]
     return part
+
+
+def _frozen_slot(slot: int, q: Question, order: tuple[int, ...], points: float, content_hash: str) -> FrozenSlot:
+    """A slot as an attempt stores it: the question's key, law and option count of today."""
+    return FrozenSlot(
+        slot=slot,
+        qid=q.id,
+        qtype=q.type,
+        order=order,
+        points=points,
+        content_hash=content_hash,
+        key=q.answer,
+        law=q.law,
+        n=len(q.options),
+    )
 
 
 def freeze(bank: Bank, paper: Paper) -> FrozenPaper:
@@ -339,17 +344,7 @@ def draw_frozen(bank: Bank, blueprint: Blueprint, seed: int) -> FrozenPaper:
     points = {t: blueprint.points_for(t) for t in qtypes.QUESTION_TYPES}
     return FrozenPaper(
         tuple(
-            FrozenSlot(
-                slot=i,
-                qid=q.id,
-                qtype=q.type,
-                order=order,
-                points=points[q.type],
-                content_hash=q.content_hash,
-                key=q.answer,
-                law=q.law,
-                n=len(q.options),
-            )
+            _frozen_slot(i, q, order, points[q.type], q.content_hash)
             for i, (q, order) in enumerate(_draw(bank, blueprint, seed), start=1)
         )
     )

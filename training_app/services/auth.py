@@ -128,7 +128,8 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def actor_of(p: Person) -> Actor:
+def actor_of(p: Person | acc.SessionLogin) -> Actor:
+    """The actor of a person row, or of a login's one-row read (``store.accounts.session_login``)."""
     return Actor(id=p.id, account=p.account, name=p.name, role=p.role, unit_id=p.unit_id, scope_unit_id=p.scope_unit_id)
 
 
@@ -457,14 +458,7 @@ def resume(app: App, token: str | None, *, now: datetime | None = None, touch_ev
                 s.add(row)
         except DatabaseBusy:
             pass  # the "last seen" touch is best effort: the next run touches it (an exam-morning peak on SQLite)
-    return Actor(
-        id=login.person_id,
-        account=login.account,
-        name=login.name,
-        role=login.role,
-        unit_id=login.unit_id,
-        scope_unit_id=login.scope_unit_id,
-    )
+    return actor_of(login)
 
 
 def must_change_password(app: App, actor: Actor, *, now: datetime | None = None) -> bool:

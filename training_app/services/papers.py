@@ -20,6 +20,7 @@ from typing import Any
 from sqlmodel import Session
 
 from .. import clock
+from ..bank.schema import Blueprint
 from ..engine.paper import FrozenPaper, PaperError, draw_frozen
 from ..store import exams as q
 from ..store.db import read_connection, write_connection
@@ -93,35 +94,49 @@ def freeze_paper(app: App, blueprint_id: str, seed: int) -> list[dict[str, Any]]
 
 
 def predraw(app: App, campaign_id: int, *, limit: int = PREDRAW_BATCH, now: datetime | None = None) -> int:
-    """Draw ahead the papers a published, unclosed campaign may still need (one per assigned officer who has not
-    started, less those waiting), at most `limit`; drop its papers of other banks. Returns how many were drawn.
+    """Bring a published, unclosed campaign's papers drawn ahead to one per assigned officer who has not started:
+    draw the missing ones (at most `limit`), delete those beyond (some started without taking one, e.g. the demo's
+    simulated history) and those of other banks. Returns how many were drawn.
 
     Called by ``campaigns.publish`` (for a coordinator who was checked there) and by the sweep: no actor."""
     bank = app.bank.fingerprint
-    if not bank or limit <= 0:
+    if not bank:
         return 0  # a bank with problems has no fingerprint: starts draw at the click
     now = now or clock.utcnow()
     with read_connection(app.engine) as conn:
         need = q.paper_need(conn, campaign_id, bank)
     if need is None or need.status != CampaignStatus.PUBLISHED or clock.as_utc(need.closes_at) <= now:
         return 0
+    wanted = max(0, min(need.not_started - need.waiting, limit))
+    if not wanted and not need.stale and need.waiting <= need.not_started:
+        return 0  # the usual sweep: nothing to do, nothing written
     bp = app.bank.blueprints.get(need.blueprint_id)
-    if need.waiting > need.not_started:  # some started without taking one: keep only what can still be taken
-        with write_connection(app.engine) as conn:
-            q.trim_drawn_papers(conn, campaign_id, bank, need.not_started)
-        return 0
-    wanted = min(need.not_started - need.waiting, limit)
-    if bp is None or wanted <= 0:
-        return 0
+    rows = _drawn_rows(app, bp, campaign_id, wanted, now) if bp is not None and wanted else []
+    with write_connection(app.engine) as conn:  # the need again: another process may have drawn meanwhile
+        q.drop_drawn_papers(conn, campaign_id, other_than_bank=bank)
+        again = q.paper_need(conn, campaign_id, bank)
+        if again is None:
+            return 0
+        if again.waiting > again.not_started:
+            q.trim_drawn_papers(conn, campaign_id, bank, again.not_started)
+        rows = rows[: max(0, again.not_started - again.waiting)]
+        q.add_drawn_papers(conn, rows)
+    if rows:
+        log.info("campaign %s: %d papers drawn ahead", campaign_id, len(rows))
+    return len(rows)
+
+
+def _drawn_rows(app: App, bp: Blueprint, campaign_id: int, n: int, now: datetime) -> list[dict[str, Any]]:
+    """`n` papers drawn from the blueprint, each from its own random seed, as ``drawn_paper`` rows."""
     rows = []
     try:
-        for _ in range(wanted):
+        for _ in range(n):
             seed = secrets.randbits(31)
             paper = draw_frozen(app.bank, bp, seed)
             rows.append(
                 {
                     "campaign_id": campaign_id,
-                    "bank": bank,
+                    "bank": app.bank.fingerprint,
                     "seed": seed,
                     "paper": paper.dumps(),
                     "max_score": paper.max_score,
@@ -130,15 +145,8 @@ def predraw(app: App, campaign_id: int, *, limit: int = PREDRAW_BATCH, now: date
             )
     except PaperError as exc:  # the bank cannot fill the blueprint: the start says so when it is tried
         log.warning("campaign %s: papers not drawn ahead: %s", campaign_id, exc)
-        return 0
-    with write_connection(app.engine) as conn:
-        q.drop_drawn_papers(conn, campaign_id, other_than_bank=bank)
-        again = q.paper_need(conn, campaign_id, bank)  # another process may have drawn meanwhile
-        rows = rows[: max(0, again.not_started - again.waiting)] if again is not None else []
-        q.add_drawn_papers(conn, rows)
-    if rows:
-        log.info("campaign %s: %d papers drawn ahead", campaign_id, len(rows))
-    return len(rows)
+        return []
+    return rows
 
 
 def predraw_open(app: App, *, limit: int = PREDRAW_BATCH, now: datetime | None = None) -> int:

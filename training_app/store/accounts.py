@@ -79,7 +79,7 @@ class SessionLogin(NamedTuple):
 
     ended_at: datetime | None
     last_seen_at: datetime
-    person_id: int
+    id: int  # the person's (so that ``auth.actor_of`` reads this row as it reads a Person)
     account: str
     name: str
     role: str

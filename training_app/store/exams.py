@@ -461,6 +461,7 @@ class PaperNeed(NamedTuple):
     blueprint_id: str
     not_started: int  # assignments with no attempt yet
     waiting: int  # papers drawn ahead from this bank, not yet taken
+    stale: int  # papers drawn ahead from other banks (never taken)
 
 
 def paper_need(conn, campaign_id: int, bank: str) -> PaperNeed | None:
@@ -471,14 +472,11 @@ def paper_need(conn, campaign_id: int, bank: str) -> PaperNeed | None:
         .where(Assignment.campaign_id == campaign_id, Assignment.attempts_started == 0)
         .scalar_subquery()
     )
-    waiting = (
-        select(func.count())
-        .select_from(DrawnPaper)
-        .where(DrawnPaper.campaign_id == campaign_id, DrawnPaper.bank == bank)
-        .scalar_subquery()
-    )
+    of_campaign = select(func.count()).select_from(DrawnPaper).where(DrawnPaper.campaign_id == campaign_id)
+    waiting = of_campaign.where(DrawnPaper.bank == bank).scalar_subquery()
+    stale = of_campaign.where(DrawnPaper.bank != bank).scalar_subquery()
     row = conn.execute(
-        select(Campaign.status, Campaign.closes_at, Campaign.blueprint_id, not_started, waiting).where(
+        select(Campaign.status, Campaign.closes_at, Campaign.blueprint_id, not_started, waiting, stale).where(
             Campaign.id == campaign_id
         )
     ).first()
