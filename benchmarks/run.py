@@ -36,10 +36,10 @@ class ScaleConfig:
 
 CONFIG = {
     "district": ScaleConfig(
-        pairs=200, dash_reps=300, dash_budget_s=8, page_reps=20, dash_page_reps=10, hammer_s=3, bank_reps=15
+        pairs=200, dash_reps=300, dash_budget_s=8, page_reps=100, dash_page_reps=60, hammer_s=3, bank_reps=15
     ),
     "city": ScaleConfig(
-        pairs=200, dash_reps=100, dash_budget_s=25, page_reps=20, dash_page_reps=5, hammer_s=3, bank_reps=15
+        pairs=200, dash_reps=100, dash_budget_s=25, page_reps=40, dash_page_reps=20, hammer_s=3, bank_reps=15
     ),
     "province": ScaleConfig(
         pairs=200, dash_reps=7, dash_budget_s=60, page_reps=15, dash_page_reps=3, hammer_s=3, bank_reps=15

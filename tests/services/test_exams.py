@@ -305,6 +305,29 @@ def test_the_attempt_head_agrees_with_the_attempt_view(app):
     assert not exams.attempt_head(app, o, aid, now=t0).in_progress
 
 
+def test_a_whole_run_of_the_exam_page_reads_its_header_and_question_together(app):
+    """exam_page: the header as attempt_head gives it and the sheet as exam_sheet gives it; a new browser session
+    (no question yet) lands on the first unanswered question; a finished attempt has no sheet; only the owner."""
+    _, coordinator, officers, _ = district(app)
+    cid = make_campaign(app, coordinator, minutes=30)
+    o, other = officers[0], officers[1]
+    t0 = utcnow()
+    aid = exams.start_attempt(app, o, cid, now=t0).attempt_id
+    view = exams.attempt_view(app, o, aid, now=t0)
+    for qv in view.questions[:3]:
+        exams.save_answer(app, o, aid, qv.slot, app.bank.questions[qv.qid].answer, now=t0)
+    head, sheet = exams.exam_page(app, o, aid, None, now=t0)
+    assert head == exams.attempt_head(app, o, aid, now=t0)
+    assert sheet == exams.exam_sheet(app, o, aid, 4, now=t0)
+    assert sheet.current.slot == 4 and sheet.answered == 3
+    head, sheet = exams.exam_page(app, o, aid, 2, now=t0)
+    assert sheet == exams.exam_sheet(app, o, aid, 2, now=t0) and sheet.current.chosen
+    with pytest.raises(PermissionDenied):
+        exams.exam_page(app, other, aid, 2, now=t0)
+    head, sheet = exams.exam_page(app, o, aid, 2, now=t0 + timedelta(minutes=31))
+    assert not head.in_progress and sheet is None
+
+
 def test_grading_writes_each_table_in_one_statement(app):
     """Inside the hand-in's write transaction the fractions, the item statistics and the unit × law figures are
     one statement each, not one execution per row (each step gives up the GIL while the write lock is held)."""
@@ -415,3 +438,33 @@ def test_a_wrong_exam_answer_already_in_the_wrong_answer_book_is_reviewed_again_
     assert (cards[known].reviews, cards[known].lapses, cards[known].source) == (2, 2, "practice")
     other = next(c for q, c in cards.items() if q != known)
     assert (other.reviews, other.lapses, other.source) == (1, 1, "exam")
+
+
+def test_my_exams_reads_every_assignment_in_one_statement(app):
+    """我的学习 runs twice per officer in the exam-morning storm (after the login and at 开始考试): its exams come
+    from one statement whatever their number, the attempt in progress included (not one query per assignment,
+    nor the attempt's whole frozen paper)."""
+    from sqlalchemy import event
+
+    _, coordinator, officers, first = district(app)
+    second = make_campaign(app, coordinator, closes_in_days=5)
+    o = officers[0]
+    started = exams.start_attempt(app, o, second).attempt_id
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(app.engine, "before_cursor_execute", count)
+    try:
+        mine = {e.campaign_id: e for e in campaigns.my_exams(app, o)}
+    finally:
+        event.remove(app.engine, "before_cursor_execute", count)
+    assert len(statements) == 1, statements
+    assert "paper" not in statements[0]
+    assert mine[second].open_attempt_id == started and mine[second].status == AssignmentStatus.IN_PROGRESS
+    assert mine[first].open_attempt_id is None and mine[first].can_start
+    assert mine[first].status == AssignmentStatus.NOT_STARTED
+    brief = campaigns.exam_brief(app, o, first)
+    assert brief.title == mine[first].title and brief.attempts_started == 0

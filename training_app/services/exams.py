@@ -28,6 +28,7 @@ from .views import ExamSheet as ExamSheet
 from .views import QuestionView as QuestionView
 from .views import attempt_head as attempt_head
 from .views import attempt_view as attempt_view
+from .views import exam_page as exam_page
 from .views import exam_sheet as exam_sheet
 from .views import my_results as my_results
 from .views import open_attempt_for as open_attempt_for

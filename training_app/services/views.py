@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from .. import clock, qtypes
@@ -212,7 +213,11 @@ def attempt_head(app: App, actor: Actor, attempt_id: int, *, now: datetime | Non
     past its deadline (then the page shows the result from `attempt_view`)."""
     now = now or clock.utcnow()
     with read_connection(app.engine) as conn:
-        row = q.attempt_head(conn, attempt_id)
+        return _head(conn, actor, attempt_id, now)
+
+
+def _head(conn: Connection, actor: Actor, attempt_id: int, now: datetime) -> AttemptHead:
+    row = q.attempt_head(conn, attempt_id)
     if row is None:
         raise NotFound("考试记录不存在")
     if row.person_id != actor.id:
@@ -263,18 +268,40 @@ class ExamSheet:
 def exam_sheet(app: App, actor: Actor, attempt_id: int, slot: int, *, now: datetime | None = None) -> ExamSheet:
     """The exam page's view for one click: the officer's own attempt only; `slot` is clamped to the paper."""
     now = now or clock.utcnow()
+    with read_connection(app.engine) as conn:
+        return _sheet(app, conn, actor, attempt_id, slot, now)
+
+
+def exam_page(
+    app: App, actor: Actor, attempt_id: int, slot: int | None, *, now: datetime | None = None
+) -> tuple[AttemptHead, ExamSheet | None]:
+    """A whole run of the exam page: its header and, while the attempt is in progress, the sheet at `slot` (the
+    first unanswered question when `slot` is None: a new browser session), in one read transaction."""
+    now = now or clock.utcnow()
+    with read_connection(app.engine) as conn:
+        head = _head(conn, actor, attempt_id, now)
+        if not head.in_progress:
+            return head, None
+        sheet = _sheet(app, conn, actor, attempt_id, slot or 1, now)
+        if slot is None:
+            unanswered = sheet.unanswered_slots
+            if unanswered and unanswered[0] != sheet.current.slot:
+                sheet = _sheet(app, conn, actor, attempt_id, unanswered[0], now)
+        return head, sheet
+
+
+def _sheet(app: App, conn: Connection, actor: Actor, attempt_id: int, slot: int, now: datetime) -> ExamSheet:
     db = papers.db_key(app)
     paper = papers.cached(db, attempt_id)
-    with read_connection(app.engine) as conn:
-        if paper is None:
-            raw = q.attempt_paper(conn, attempt_id)
-            if raw is None:
-                raise NotFound("考试记录不存在")
-            paper = papers.cached(db, attempt_id, raw)
-        assert paper is not None
-        total = len(paper)
-        slot = min(max(1, slot), max(total, 1))
-        row = q.sheet(conn, attempt_id, slot)
+    if paper is None:
+        raw = q.attempt_paper(conn, attempt_id)
+        if raw is None:
+            raise NotFound("考试记录不存在")
+        paper = papers.cached(db, attempt_id, raw)
+    assert paper is not None
+    total = len(paper)
+    slot = min(max(1, slot), max(total, 1))
+    row = q.sheet(conn, attempt_id, slot)
     if row is None:
         raise NotFound("考试记录不存在")
     if row.person_id != actor.id:

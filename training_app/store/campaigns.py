@@ -96,14 +96,71 @@ def sync_assignment_units(session: Session, person_id: int, unit_id: int | None)
     )
 
 
-def assignments_of_person(session: Session, person_id: int) -> list[tuple[Assignment, Campaign]]:
-    rows = session.execute(
-        select(Assignment, Campaign)
+class MyAssignment(NamedTuple):
+    """One of a person's assignments with its campaign and its attempt in progress (if any), as 我的学习 and the
+    start screen need them: plain columns, not the ORM rows (an attempt row carries its whole frozen paper)."""
+
+    assignment_id: int
+    attempts_started: int
+    attempts_finished: int
+    grade: float | None
+    passed: bool
+    extended_until: datetime | None
+    campaign_id: int
+    title: str
+    status: str
+    blueprint_id: str
+    opens_at: datetime
+    closes_at: datetime
+    time_limit_minutes: int
+    attempts_allowed: int
+    pass_mark: float
+    open_attempt_id: int | None  # the newest attempt in progress
+    open_deadline_at: datetime | None
+
+
+def _my_assignments_stmt():
+    from sqlalchemy import bindparam
+
+    def newest_open(column):
+        return (
+            select(column)
+            .where(Attempt.assignment_id == Assignment.id, Attempt.state == "in_progress")
+            .order_by(Attempt.number.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    return (
+        select(
+            Assignment.id,
+            Assignment.attempts_started,
+            Assignment.attempts_finished,
+            Assignment.grade,
+            Assignment.passed,
+            Assignment.extended_until,
+            Campaign.id,
+            Campaign.title,
+            Campaign.status,
+            Campaign.blueprint_id,
+            Campaign.opens_at,
+            Campaign.closes_at,
+            Campaign.time_limit_minutes,
+            Campaign.attempts_allowed,
+            Campaign.pass_mark,
+            newest_open(Attempt.id),
+            newest_open(Attempt.deadline_at),
+        )
         .join(Campaign, Campaign.id == Assignment.campaign_id)
-        .where(Assignment.person_id == person_id, Campaign.status != "draft")
+        .where(Assignment.person_id == bindparam("pid"), Campaign.status != "draft")
         .order_by(Campaign.closes_at.desc())
-    ).all()
-    return [(a, c) for a, c in rows]
+    )
+
+
+def my_assignments(conn, person_id: int) -> list[MyAssignment]:
+    """A person's assignments of campaigns not in draft, the latest closing first, in one statement."""
+    stmt = prebuilt("campaigns.my_assignments", _my_assignments_stmt)
+    return [MyAssignment(*row) for row in conn.execute(stmt, {"pid": person_id})]
 
 
 def extend(

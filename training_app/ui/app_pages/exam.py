@@ -77,8 +77,13 @@ if attempt_id is None:
         st.stop()
     st.session_state["attempt_id"] = attempt_id
 
+cur_key = f"cur_{attempt_id}"
+sheet_key = f"sheet_{attempt_id}"
+sheet_open_key = f"sheet_open_{attempt_id}"
 try:
-    head = exams.attempt_head(app, actor, attempt_id)  # one row: a page load does not build the 80 questions
+    # The header and the question on screen in one read (a page load does not build the 80 questions); a new
+    # session (a login, a reload) has no question yet and gets the first unanswered one.
+    head, first_sheet = exams.exam_page(app, actor, attempt_id, st.session_state.get(cur_key))
     view = None if head.in_progress else exams.attempt_view(app, actor, attempt_id)  # finished: the result
 except ServiceError as exc:
     st.error(esc(str(exc)))
@@ -96,12 +101,11 @@ if view is not None:
         goto("results")
     st.stop()
 
-cur_key = f"cur_{attempt_id}"
-sheet_key = f"sheet_{attempt_id}"
-sheet_open_key = f"sheet_open_{attempt_id}"
-if cur_key not in st.session_state:  # a new session (a login, a reload): the first unanswered question
-    unanswered = exams.exam_sheet(app, actor, attempt_id, 1).unanswered_slots
-    st.session_state[cur_key] = unanswered[0] if unanswered else 1
+assert first_sheet is not None
+st.session_state[cur_key] = first_sheet.current.slot
+# What this run read for the question on screen, handed to the fragment below when this whole run calls it (the
+# list belongs to this run's module namespace: the fragment's own later runs find it empty and read anew).
+_read_this_run = [first_sheet]
 
 
 # The write lock stayed taken past the busy timeout (an exam-morning peak on SQLite): nothing was written.
@@ -238,8 +242,11 @@ deadline_watch(head.deadline_at)
 def exam_body() -> None:
     """The question, the moves and the answer sheet: an answer or a move reruns only this fragment (not the title,
     the countdown or the submit area), and the answer sheet is one widget, not 80 buttons."""
-    # read anew on every run of the fragment: the question on screen and each question's state, nothing more
-    fresh = exams.exam_sheet(app, actor, attempt_id, st.session_state[cur_key])
+    # read anew on every run of the fragment alone: the question on screen and each question's state, nothing more
+    # (in a whole run of the page, the read above, made after this run's callbacks)
+    fresh = _read_this_run.pop() if _read_this_run else None
+    if fresh is None or fresh.current.slot != st.session_state[cur_key]:
+        fresh = exams.exam_sheet(app, actor, attempt_id, st.session_state[cur_key])
     if not fresh.in_progress or fresh.seconds_left <= 0:
         st.rerun(scope="app")  # handed in elsewhere, or time is up: the whole page shows the result
     total = fresh.total
