@@ -1,7 +1,10 @@
 """Engine and sessions: one engine per process and URL, short sessions per unit of work.
 
 SQLite gets WAL, a busy timeout, foreign keys, and ``BEGIN IMMEDIATE`` for every write session, so
-concurrent writers queue on the lock instead of failing with "database is locked" mid-transaction.
+concurrent writers queue on the lock instead of failing with "database is locked" mid-transaction. The writers of
+one process also queue on a lock of their own (`_writer_turn`) before they ask SQLite for its write lock: SQLite's
+busy handler polls with sleeps growing to 100 ms, so a writer that finds the database locked may sleep long after
+it was freed and let later writers pass it; a process lock hands the turn on the moment it is released.
 PostgreSQL runs at READ COMMITTED; the write paths that race (start, submit) are guarded by unique
 constraints and conditional updates checked by row count.
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -62,6 +66,27 @@ def _sqlite_setup(engine: Engine, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+# SQLite engine -> (this process's writer lock, how long a writer waits for it: the busy timeout)
+_writer_locks: weakref.WeakKeyDictionary[Engine, tuple[threading.Lock, float]] = weakref.WeakKeyDictionary()
+
+
+@contextmanager
+def _writer_turn(engine: Engine) -> Iterator[None]:
+    """This process's turn to write to a SQLite database (nothing on PostgreSQL, whose locks are per row). Another
+    process (the CLI's sweep, a backup) still queues on SQLite's own lock and busy timeout."""
+    entry = _writer_locks.get(engine)
+    if entry is None:
+        yield
+        return
+    lock, timeout_s = entry
+    if not lock.acquire(timeout=timeout_s):
+        raise DatabaseBusy("database is locked (this process's writers queued past the busy timeout)")
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def make_engine(
     url: str, *, pool_size: int = 5, max_overflow: int = 10, busy_timeout_ms: int = 30000, echo: bool = False
 ) -> Engine:
@@ -81,6 +106,7 @@ def make_engine(
             connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
         )
         _sqlite_setup(engine, busy_timeout_ms)
+        _writer_locks[engine] = (threading.Lock(), busy_timeout_ms / 1000)
         return engine
     return create_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, pool_recycle=1800
@@ -133,7 +159,7 @@ def is_sqlite(engine: Engine) -> bool:
 def write_session(engine: Engine) -> Iterator[Session]:
     """One short write transaction: BEGIN IMMEDIATE on SQLite; commit on success, rollback on error."""
     bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
-    with Session(bind, expire_on_commit=False) as session:
+    with _writer_turn(engine), Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -158,7 +184,7 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
     """A Core connection in one write transaction (the exam's hot paths: no ORM unit of work)."""
     bind = engine.execution_options(sqlite_begin="IMMEDIATE") if is_sqlite(engine) else engine
     try:
-        with bind.begin() as conn:
+        with _writer_turn(engine), bind.begin() as conn:
             yield conn
     except OperationalError as exc:
         if _busy(exc):
