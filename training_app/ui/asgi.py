@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from training_app.ui import event_loop_wakeups
 from training_app.ui.components import session_cookie
 
 HERE = Path(__file__).resolve().parent
@@ -67,6 +68,10 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     finally:
         stop_sweeper()
 
+
+# Before st.App builds the runtime (which keeps the runtime's wake-up method): one wake-up of the event loop per
+# burst of messages, not one per message (see event_loop_wakeups).
+event_loop_wakeups.install()
 
 app = st.App(
     str(HERE / "app.py"),
