@@ -37,7 +37,7 @@ from training_app.loadtest.runner import execute, print_table  # noqa: E402
 
 PASSWORD = "Demo@Pass2026"
 NGINX_CONF = REPO / "deploy" / "nginx.conf"
-FLOOR_PAGE = REPO / "benchmarks" / "floor_page.py"
+FLOOR_PAGE = REPO / "benchmarks" / "floor_asgi.py"  # floor_page.py in the app's server shape
 
 
 def free_port() -> int:

@@ -53,6 +53,7 @@ def test_fifty_officers_for_a_minute_lose_nothing(sqlite_site):
             "3-8",
             "--timeout-s",
             "150",
+            "--floor",  # and the same sessions on the floor page, in the app's server shape (benchmarks/floor_asgi.py)
         ]
     )
     report = execute(args)
@@ -71,3 +72,7 @@ def test_fifty_officers_for_a_minute_lose_nothing(sqlite_site):
     assert counts.get("sheet_open", 0) >= 1 and counts.get("sheet_jump", 0) >= 1  # the folded sheet, opened and used
     assert counts.get("dashboard", 0) >= 1
     assert report["lost_check"]["users_in_two_attempts"] == 0
+    # the floor served and was driven the same way, without an error or a lost answer
+    floor = report["floor"]
+    assert floor["errors"] == 0 and floor["lost"] == 0, floor
+    assert floor["interactions"]["answer"]["count"] >= 50

@@ -32,7 +32,7 @@ from .metrics import ProcessSampler, Recorder, load_average, pid_listening_on
 from .scenario import ExamLog, Settings
 
 REPO = Path(__file__).resolve().parents[2]
-FLOOR_PAGE = REPO / "benchmarks" / "floor_page.py"
+FLOOR_PAGE = REPO / "benchmarks" / "floor_asgi.py"  # floor_page.py in the app's server shape
 OFFICER_BLUEPRINT = "annual_officer_exam"  # the demo's officers' campaign (2026年度行政执法人员法律知识考试)
 COMPARED = ("answer", "next", "sheet_open", "sheet_jump", "submit", "start")
 ROWS = (
