@@ -31,6 +31,15 @@ def _answer_all(app, actor, attempt_id, right=True):
     return view
 
 
+def _thirty_minute_attempt(app):
+    """An officer's attempt of a 30-minute exam started now: (the officer, another officer, the attempt, its start)."""
+    _, coordinator, officers, _ = district(app)
+    cid = make_campaign(app, coordinator, minutes=30)
+    o, other = officers[0], officers[1]
+    t0 = utcnow()
+    return o, other, exams.start_attempt(app, o, cid, now=t0).attempt_id, t0
+
+
 def test_start_save_resume_submit(app):
     _, coordinator, officers, cid = district(app)
     o = officers[0]
@@ -246,11 +255,7 @@ def test_the_exam_sheet_agrees_with_the_attempt_view(app):
     screen and for the answer sheet; another officer is refused; past the deadline it is no longer in progress."""
     from training_app.services import papers
 
-    _, coordinator, officers, _ = district(app)
-    cid = make_campaign(app, coordinator, minutes=30)
-    o, other = officers[0], officers[1]
-    t0 = utcnow()
-    aid = exams.start_attempt(app, o, cid, now=t0).attempt_id
+    o, other, aid, t0 = _thirty_minute_attempt(app)
     view = exams.attempt_view(app, o, aid, now=t0)
     exams.save_answer(app, o, aid, 1, app.bank.questions[view.questions[0].qid].answer, now=t0)
     exams.save_answer(app, o, aid, 3, None, now=t0)  # a cleared answer is not answered
@@ -280,11 +285,7 @@ def test_the_exam_sheet_agrees_with_the_attempt_view(app):
 def test_the_attempt_head_agrees_with_the_attempt_view(app):
     """The exam page's header (one row, no questions) says what the full view says; another officer is refused;
     past the deadline or handed in it is no longer in progress."""
-    _, coordinator, officers, _ = district(app)
-    cid = make_campaign(app, coordinator, minutes=30)
-    o, other = officers[0], officers[1]
-    t0 = utcnow()
-    aid = exams.start_attempt(app, o, cid, now=t0).attempt_id
+    o, other, aid, t0 = _thirty_minute_attempt(app)
     full = exams.attempt_view(app, o, aid, now=t0)
     head = exams.attempt_head(app, o, aid, now=t0)
     assert (head.campaign_title, head.number, head.started_at, head.deadline_at, head.seconds_left) == (
@@ -308,11 +309,7 @@ def test_the_attempt_head_agrees_with_the_attempt_view(app):
 def test_a_whole_run_of_the_exam_page_reads_its_header_and_question_together(app):
     """exam_page: the header as attempt_head gives it and the sheet as exam_sheet gives it; a new browser session
     (no question yet) lands on the first unanswered question; a finished attempt has no sheet; only the owner."""
-    _, coordinator, officers, _ = district(app)
-    cid = make_campaign(app, coordinator, minutes=30)
-    o, other = officers[0], officers[1]
-    t0 = utcnow()
-    aid = exams.start_attempt(app, o, cid, now=t0).attempt_id
+    o, other, aid, t0 = _thirty_minute_attempt(app)
     view = exams.attempt_view(app, o, aid, now=t0)
     for qv in view.questions[:3]:
         exams.save_answer(app, o, aid, qv.slot, app.bank.questions[qv.qid].answer, now=t0)
