@@ -79,6 +79,33 @@ def test_summary_and_units_and_people(app):
     assert hist[0] == 1 and hist[90] == 1
 
 
+def test_each_shape_of_the_people_list_filters_what_the_whole_list_shows(app):
+    """The per-person list keeps one statement per shape (which list, one unit, a scope, a limit): each shape's rows
+    are exactly the whole list's rows that it asks for, in the same order, whichever shape ran first."""
+    units, coord, officers, cid = district(app, n_officers=9)
+    _take(app, officers[0], cid, set(range(1, 19)))  # passed
+    _take(app, officers[1], cid, set())  # failed
+    exams.start_attempt(app, officers[2], cid)  # in progress
+    scoped = make_person(app, "coord-scope", role="coordinator", unit_id=units[1], scope_unit_id=units[1], name="局")
+    everyone = dashboard.people(app, coord, cid)
+    unit_of = {p.account: p.unit_id for p in officers}
+    wanted = {
+        "not_started": lambda p: p["attempts"] == 0,
+        "not_passed": lambda p: not p["passed"],
+        "not_completed": lambda p: p["status"] in ("进行中", "未参考"),
+        None: lambda p: True,
+    }
+    for only, keep in wanted.items():
+        rows = [p for p in everyone if keep(p)]
+        assert dashboard.people(app, coord, cid, only=only) == rows, only
+        assert dashboard.people(app, coord, cid, only=only, limit=2) == rows[:2], only
+        in_unit = [p for p in rows if unit_of.get(p["account"]) == units[1]]
+        assert dashboard.people(app, coord, cid, only=only, unit_id=units[1]) == in_unit, only
+        assert dashboard.people(app, scoped, cid, only=only) == in_unit, only
+    with pytest.raises(ValueError):
+        dashboard.people(app, coord, cid, only="everyone")
+
+
 def test_officer_refused_every_dashboard_call(app):
     units, coord, officers, cid = district(app)
     o = officers[0]

@@ -73,23 +73,17 @@ def by_unit(session: Session, campaign_id: int, scope_unit_id: int | None = None
     ]
 
 
-def people(
-    session: Session,
-    campaign_id: int,
-    *,
-    unit_id: int | None = None,
-    only: str | None = None,
-    scope_unit_id: int | None = None,
-    limit: int | None = None,
-    study_from: date | None = None,
-    study_to: date | None = None,
-) -> list[dict]:
-    """Per-person rows; only = 'not_started' | 'not_passed' | 'not_completed' for the 督办清单. With a study period,
-    each row also carries the person's study seconds in it (a correlated sum on the study_time key, same query)."""
-    if study_from is not None and study_to is not None:
+def _people_stmt(scoped: bool, by_unit: bool, only: str | None, limited: bool, with_study: bool):
+    from sqlalchemy import bindparam
+
+    if with_study:
         studied = (
             select(func.coalesce(func.sum(StudyTime.seconds), 0))
-            .where(StudyTime.person_id == Person.id, StudyTime.day >= study_from, StudyTime.day <= study_to)
+            .where(
+                StudyTime.person_id == Person.id,
+                StudyTime.day >= bindparam("study_from"),
+                StudyTime.day <= bindparam("study_to"),
+            )
             .correlate(Person)
             .scalar_subquery()
         )
@@ -113,11 +107,12 @@ def people(
         )
         .join(Person, Person.id == Assignment.person_id)
         .outerjoin(Unit, Unit.id == Assignment.unit_id)
-        .where(Assignment.campaign_id == campaign_id, Person.active.is_(True))
+        .where(Assignment.campaign_id == bindparam("cid"), Person.active.is_(True))
     )
-    q = _scope(q, scope_unit_id)
-    if unit_id is not None:
-        q = q.where(Assignment.unit_id == unit_id)
+    if scoped:
+        q = q.where(Assignment.unit_id == bindparam("scope"))
+    if by_unit:
+        q = q.where(Assignment.unit_id == bindparam("unit"))
     if only == "not_started":
         q = q.where(Assignment.attempts_started == 0)
     elif only == "not_passed":
@@ -125,8 +120,33 @@ def people(
     elif only == "not_completed":
         q = q.where(Assignment.attempts_finished == 0)
     q = q.order_by(Unit.name, Person.account)
-    if limit:
-        q = q.limit(limit)
+    if limited:
+        q = q.limit(bindparam("limit", type_=Integer))
+    return q
+
+
+def people(
+    session: Session,
+    campaign_id: int,
+    *,
+    unit_id: int | None = None,
+    only: str | None = None,
+    scope_unit_id: int | None = None,
+    limit: int | None = None,
+    study_from: date | None = None,
+    study_to: date | None = None,
+) -> list[dict]:
+    """Per-person rows; only = 'not_started' | 'not_passed' | 'not_completed' for the 督办清单. With a study period,
+    each row also carries the person's study seconds in it (a correlated sum on the study_time key, same query).
+    The statement of each shape (scoped, one unit, which list, limited, with study time) is built once per process."""
+    if only not in (None, "not_started", "not_passed", "not_completed"):
+        raise ValueError(f"unknown list: {only}")
+    with_study = study_from is not None and study_to is not None
+    shape = (scope_unit_id is not None, unit_id is not None, only, bool(limit), with_study)
+    stmt = prebuilt(f"dashboard.people:{shape}", lambda: _people_stmt(*shape))
+    params: dict = {"cid": campaign_id, "scope": scope_unit_id, "unit": unit_id, "limit": limit}
+    if with_study:
+        params.update(study_from=study_from, study_to=study_to)
     out = []
     for (
         pid,
@@ -142,7 +162,7 @@ def people(
         completed_at,
         ext,
         secs,
-    ) in session.execute(q):
+    ) in session.execute(stmt, {k: v for k, v in params.items() if v is not None}):
         status = "已合格" if passed else ("未合格" if finished else ("进行中" if started else "未参考"))
         out.append(
             {
