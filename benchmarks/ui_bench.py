@@ -55,6 +55,7 @@ def configure_process(url: str, data_dir: str) -> None:
 
     # as `training-app serve` runs (cli.SERVER_FLAGS): no forced full garbage collection after every script run
     st_config.set_option("runner.postScriptGC", False)
+    st_config.set_option("browser.gatherUsageStats", False)
     quiet_streamlit()
     config.get_settings.cache_clear()
     db.dispose_engines()
