@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.support.factory import PASSWORD, make_person, make_units
+from tests.support.statements import statements
 from training_app.engine.deadlines import utcnow
 from training_app.services import admin, auth
 from training_app.services.common import PermissionDenied, ServiceError
@@ -111,26 +112,17 @@ def test_idle_session_expires_and_logout_ends_it(people):
     assert auth.resume(app, "not-a-token") is None
 
 
-def test_a_page_run_checks_its_login_with_one_statement(people):
-    """Every page run of every officer checks its login: one prebuilt SELECT of the login and its person (it was an
-    ORM session with two, a fifth of an exam-page full run); a deactivated account still ends the login."""
-    from sqlalchemy import event
-
+def test_a_page_run_checks_its_login_with_one_statement(people, monkeypatch):
+    """Every page run of every officer checks its login: one SELECT of the login and its person, straight on the
+    driver (`db.HotRead`; it was an ORM session with two, a fifth of an exam-page full run), and nothing else; a
+    deactivated account still ends the login."""
     app, _, officer = people
     t0 = utcnow()
     res = auth.login(app, officer.account, PASSWORD, now=t0)
-    seen = []
-
-    def spy(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement.split()[0].upper())
-
-    event.listen(app.engine, "before_cursor_execute", spy)
-    try:
+    with statements(app.engine, monkeypatch) as seen:
         actor = auth.resume(app, res.token, now=t0 + timedelta(seconds=5))
-    finally:
-        event.remove(app.engine, "before_cursor_execute", spy)
     assert actor == auth.actor_of(_person(app, officer.id))
-    assert seen.count("SELECT") == 1 and not {"INSERT", "UPDATE", "DELETE"} & set(seen), seen
+    assert len(seen) == 1 and seen[0].startswith("hot:session_login SELECT"), seen
     with write_session(app.engine) as s:
         s.get(Person, officer.id).active = False
     assert auth.resume(app, res.token, now=t0 + timedelta(seconds=6)) is None

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 
 from tests.support.factory import district, make_campaign, make_person
+from tests.support.statements import statements
 from training_app.engine.deadlines import as_utc, utcnow
 from training_app.services import campaigns, exams
 from training_app.services.common import NotFound, PermissionDenied, ServiceError
@@ -437,29 +438,18 @@ def test_a_wrong_exam_answer_already_in_the_wrong_answer_book_is_reviewed_again_
     assert (other.reviews, other.lapses, other.source) == (1, 1, "exam")
 
 
-def test_my_exams_reads_every_assignment_in_one_statement(app):
+def test_my_exams_reads_every_assignment_in_one_statement(app, monkeypatch):
     """我的学习 runs twice per officer in the exam-morning storm (after the login and at 开始考试): its exams come
     from one statement whatever their number, the attempt in progress included (not one query per assignment,
     nor the attempt's whole frozen paper)."""
-    from sqlalchemy import event
-
     _, coordinator, officers, first = district(app)
     second = make_campaign(app, coordinator, closes_in_days=5)
     o = officers[0]
     started = exams.start_attempt(app, o, second).attempt_id
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    event.listen(app.engine, "before_cursor_execute", count)
-    try:
+    with statements(app.engine, monkeypatch) as seen:
         mine = {e.campaign_id: e for e in campaigns.my_exams(app, o)}
-    finally:
-        event.remove(app.engine, "before_cursor_execute", count)
-    assert len(statements) == 1, statements
-    assert "paper" not in statements[0]
+    assert len(seen) == 1, seen
+    assert seen[0].startswith("hot:campaigns.my_assignments SELECT") and "paper" not in seen[0]
     assert mine[second].open_attempt_id == started and mine[second].status == AssignmentStatus.IN_PROGRESS
     assert mine[first].open_attempt_id is None and mine[first].can_start
     assert mine[first].status == AssignmentStatus.NOT_STARTED

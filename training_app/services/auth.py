@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from ..engine import deadlines
 from ..store import accounts as acc
 from ..store import audit
-from ..store.db import DatabaseBusy, read_connection, read_session, write_session
+from ..store.db import DatabaseBusy, read_session, write_session
 from ..store.models import LoginThrottle, Person
 from .common import STAFF_ROLES, Actor, App, NotFound, PermissionDenied, ServiceError, require
 
@@ -428,8 +428,7 @@ def resume(app: App, token: str | None, *, now: datetime | None = None, touch_ev
         return None
     now = now or deadlines.utcnow()
     h = _token_hash(token)
-    with read_connection(app.engine) as conn:
-        login = acc.session_login(conn, h)  # the login and its person in one row
+    login = acc.session_login(app.engine, h)  # the login and its person in one row
     if login is None or login.ended_at is not None:
         return None
     idle = now - deadlines.as_utc(login.last_seen_at)

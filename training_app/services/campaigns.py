@@ -10,7 +10,7 @@ from ..engine import deadlines
 from ..store import audit
 from ..store import campaigns as cq
 from ..store import exams as eq
-from ..store.db import read_connection, read_session, write_session
+from ..store.db import read_session, write_session
 from ..store.models import Attempt, Campaign
 from ..vocab import AUDIENCES, GRADING_METHODS, REVIEW_POLICIES, AssignmentStatus
 from . import jobs, papers, views
@@ -333,8 +333,7 @@ def list_campaigns(app: App, actor: Actor) -> list[Campaign]:
 def campaign_choices(app: App, actor: Actor) -> list[cq.CampaignChoice]:
     """The campaigns a coordinator's page offers (all but drafts, newest first), as light rows."""
     require(actor, "coordinator", "admin")
-    with read_connection(app.engine) as conn:
-        return cq.campaign_choices(conn)
+    return cq.campaign_choices(app.engine)
 
 
 def get_campaign(app: App, actor: Actor, campaign_id: int) -> Campaign:
@@ -438,51 +437,51 @@ def my_exams(app: App, actor: Actor, *, now: datetime | None = None) -> list[MyE
     require(actor, "officer", "leader")
     now = now or deadlines.utcnow()
     out = []
-    with read_session(app.engine) as s:
-        for a in cq.my_assignments(s.connection(), actor.id):
-            grade, passed, finished = a.grade, a.passed, a.attempts_finished
-            open_id = a.open_attempt_id
-            if open_id is not None and a.open_deadline_at is not None and deadlines.is_past(a.open_deadline_at, now):
-                # Past its deadline and not swept yet: shown as the sweep will close it, nothing written.
+    for a in cq.my_assignments(app.engine, actor.id):
+        grade, passed, finished = a.grade, a.passed, a.attempts_finished
+        open_id = a.open_attempt_id
+        if open_id is not None and a.open_deadline_at is not None and deadlines.is_past(a.open_deadline_at, now):
+            # Past its deadline and not swept yet: shown as the sweep will close it, nothing written.
+            with read_session(app.engine) as s:
                 current, campaign = s.get(Attempt, open_id), s.get(Campaign, a.campaign_id)
                 assert current is not None and campaign is not None
                 grade, passed = views.campaign_grade_at_deadline(app, s, current, campaign)
-                finished, open_id = finished + 1, None
-            close_at = deadlines.personal_close(a.closes_at, a.extended_until)
-            status = deadlines.assignment_state(
-                now, a.opens_at, a.closes_at, a.extended_until, open_id is not None, finished
-            )
-            ok, reason = deadlines.can_start(
-                now,
-                a.opens_at,
-                a.closes_at,
-                a.extended_until,
-                a.attempts_started,
+            finished, open_id = finished + 1, None
+        close_at = deadlines.personal_close(a.closes_at, a.extended_until)
+        status = deadlines.assignment_state(
+            now, a.opens_at, a.closes_at, a.extended_until, open_id is not None, finished
+        )
+        ok, reason = deadlines.can_start(
+            now,
+            a.opens_at,
+            a.closes_at,
+            a.extended_until,
+            a.attempts_started,
+            a.attempts_allowed,
+            open_id is not None,
+        )
+        if a.status == "closed":
+            ok, reason = False, "考试已结束"
+        out.append(
+            MyExam(
+                a.campaign_id,
+                a.title,
+                status,
+                deadlines.as_utc(a.opens_at),
+                close_at,
+                a.time_limit_minutes,
                 a.attempts_allowed,
-                open_id is not None,
+                a.attempts_started,
+                grade,
+                passed,
+                open_id,
+                ok,
+                reason,
+                finished,
+                a.pass_mark,
+                a.blueprint_id,
             )
-            if a.status == "closed":
-                ok, reason = False, "考试已结束"
-            out.append(
-                MyExam(
-                    a.campaign_id,
-                    a.title,
-                    status,
-                    deadlines.as_utc(a.opens_at),
-                    close_at,
-                    a.time_limit_minutes,
-                    a.attempts_allowed,
-                    a.attempts_started,
-                    grade,
-                    passed,
-                    open_id,
-                    ok,
-                    reason,
-                    finished,
-                    a.pass_mark,
-                    a.blueprint_id,
-                )
-            )
+        )
     return out
 
 

@@ -10,7 +10,7 @@ from typing import Protocol
 from ..bank.schema import LETTERS, TYPE_LABELS
 from ..engine import stats
 from ..store import dashboard as dq
-from ..store.db import read_connection, read_session
+from ..store.db import read_session
 from ..store.models import Campaign
 from .common import Actor, App, NotFound, PermissionDenied, require
 from .exports import mask_phone
@@ -46,8 +46,7 @@ def version(app: App, actor: Actor, campaign_id: int) -> tuple:
     """Changes whenever a figure of the campaign can change through the exam (a start, a hand-in, a grading,
     a regrade): the page recomputes its figures only then (and at least once a minute, for roster and study time)."""
     require(actor, *STAFF)
-    with read_connection(app.engine) as conn:
-        return (str(app.engine.url), campaign_id, actor.scope_unit_id, dq.figures_version(conn, campaign_id))
+    return (str(app.engine.url), campaign_id, actor.scope_unit_id, dq.figures_version(app.engine, campaign_id))
 
 
 def summary(app: App, actor: Actor, campaign_id: int) -> dict:

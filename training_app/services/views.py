@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from .. import clock, qtypes
@@ -211,13 +210,11 @@ class AttemptHead:
 def attempt_head(app: App, actor: Actor, attempt_id: int, *, now: datetime | None = None) -> AttemptHead:
     """The officer's own attempt's header (title, number, times); `in_progress` is False once it is finished or
     past its deadline (then the page shows the result from `attempt_view`)."""
-    now = now or clock.utcnow()
-    with read_connection(app.engine) as conn:
-        return _head(conn, actor, attempt_id, now)
+    return _head(app, actor, attempt_id, now or clock.utcnow())
 
 
-def _head(conn: Connection, actor: Actor, attempt_id: int, now: datetime) -> AttemptHead:
-    row = q.attempt_head(conn, attempt_id)
+def _head(app: App, actor: Actor, attempt_id: int, now: datetime) -> AttemptHead:
+    row = q.attempt_head(app.engine, attempt_id)
     if row is None:
         raise NotFound("考试记录不存在")
     if row.person_id != actor.id:
@@ -267,41 +264,40 @@ class ExamSheet:
 
 def exam_sheet(app: App, actor: Actor, attempt_id: int, slot: int, *, now: datetime | None = None) -> ExamSheet:
     """The exam page's view for one click: the officer's own attempt only; `slot` is clamped to the paper."""
-    now = now or clock.utcnow()
-    with read_connection(app.engine) as conn:
-        return _sheet(app, conn, actor, attempt_id, slot, now)
+    return _sheet(app, actor, attempt_id, slot, now or clock.utcnow())
 
 
 def exam_page(
     app: App, actor: Actor, attempt_id: int, slot: int | None, *, now: datetime | None = None
 ) -> tuple[AttemptHead, ExamSheet | None]:
     """A whole run of the exam page: its header and, while the attempt is in progress, the sheet at `slot` (the
-    first unanswered question when `slot` is None: a new browser session), in one read transaction."""
+    first unanswered question when `slot` is None: a new browser session). Two one-row statements, each its own
+    read (`db.HotRead`): a hand-in between them is a hand-in just after the page's read, and the sheet says it."""
     now = now or clock.utcnow()
-    with read_connection(app.engine) as conn:
-        head = _head(conn, actor, attempt_id, now)
-        if not head.in_progress:
-            return head, None
-        sheet = _sheet(app, conn, actor, attempt_id, slot or 1, now)
-        if slot is None:
-            unanswered = sheet.unanswered_slots
-            if unanswered and unanswered[0] != sheet.current.slot:
-                sheet = _sheet(app, conn, actor, attempt_id, unanswered[0], now)
-        return head, sheet
+    head = _head(app, actor, attempt_id, now)
+    if not head.in_progress:
+        return head, None
+    sheet = _sheet(app, actor, attempt_id, slot or 1, now)
+    if slot is None:
+        unanswered = sheet.unanswered_slots
+        if unanswered and unanswered[0] != sheet.current.slot:
+            sheet = _sheet(app, actor, attempt_id, unanswered[0], now)
+    return head, sheet
 
 
-def _sheet(app: App, conn: Connection, actor: Actor, attempt_id: int, slot: int, now: datetime) -> ExamSheet:
+def _sheet(app: App, actor: Actor, attempt_id: int, slot: int, now: datetime) -> ExamSheet:
     db = papers.db_key(app)
     paper = papers.cached(db, attempt_id)
-    if paper is None:
-        raw = q.attempt_paper(conn, attempt_id)
+    if paper is None:  # frozen at the start: read once per process, whenever
+        with read_connection(app.engine) as conn:
+            raw = q.attempt_paper(conn, attempt_id)
         if raw is None:
             raise NotFound("考试记录不存在")
         paper = papers.cached(db, attempt_id, raw)
     assert paper is not None
     total = len(paper)
     slot = min(max(1, slot), max(total, 1))
-    row = q.sheet(conn, attempt_id, slot)
+    row = q.sheet(app.engine, attempt_id, slot)
     if row is None:
         raise NotFound("考试记录不存在")
     if row.person_id != actor.id:

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from .db import prebuilt
+from .db import HotRead
 from .models import LoginThrottle, Person, Unit, UserSession
 
 
@@ -108,10 +109,14 @@ def _session_login_stmt():
     )
 
 
-def session_login(conn, token_hash: str) -> SessionLogin | None:
-    """One row, one prebuilt statement: every page run checks its login, so this is the hottest read there is."""
-    row = conn.execute(prebuilt("session_login", _session_login_stmt), {"h": token_hash}).first()
-    return SessionLogin(*row) if row is not None else None
+_SESSION_LOGIN = HotRead("session_login", _session_login_stmt)
+
+
+def session_login(engine: Engine, token_hash: str) -> SessionLogin | None:
+    """One row, one statement straight on the driver (`db.HotRead`): every page run checks its login, so this is
+    the hottest read there is."""
+    rows = _SESSION_LOGIN.rows(engine, {"h": token_hash})
+    return SessionLogin(*rows[0]) if rows else None
 
 
 def end_sessions_of(

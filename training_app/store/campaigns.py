@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import case, extract, func, select, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from ..vocab import LEARNER_ROLES
-from .db import prebuilt
+from .db import HotRead
 from .exams import dialect_insert
 from .models import Assignment, Attempt, Campaign, Person
 
@@ -43,9 +44,13 @@ def _choices_stmt():
     )
 
 
-def campaign_choices(conn) -> list[CampaignChoice]:
-    """Every campaign but drafts, newest first (one prebuilt statement: each coordinator page's run reads it)."""
-    return [CampaignChoice(*row) for row in conn.execute(prebuilt("campaign_choices", _choices_stmt))]
+_CHOICES = HotRead("campaign_choices", _choices_stmt)
+
+
+def campaign_choices(engine: Engine) -> list[CampaignChoice]:
+    """Every campaign but drafts, newest first (one statement straight on the driver, `db.HotRead`: each coordinator
+    page's run reads it)."""
+    return [CampaignChoice(*row) for row in _CHOICES.rows(engine)]
 
 
 def eligible_people(session: Session, campaign: Campaign) -> list[tuple[int, int | None]]:
@@ -157,10 +162,13 @@ def _my_assignments_stmt():
     )
 
 
-def my_assignments(conn, person_id: int) -> list[MyAssignment]:
-    """A person's assignments of campaigns not in draft, the latest closing first, in one statement."""
-    stmt = prebuilt("campaigns.my_assignments", _my_assignments_stmt)
-    return [MyAssignment(*row) for row in conn.execute(stmt, {"pid": person_id})]
+_MY_ASSIGNMENTS = HotRead("campaigns.my_assignments", _my_assignments_stmt)
+
+
+def my_assignments(engine: Engine, person_id: int) -> list[MyAssignment]:
+    """A person's assignments of campaigns not in draft, the latest closing first, in one statement straight on
+    the driver (`db.HotRead`: 我的学习 and the start screen read it in the exam-morning storm)."""
+    return [MyAssignment(*row) for row in _MY_ASSIGNMENTS.rows(engine, {"pid": person_id})]
 
 
 def extend(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import Integer, case, cast, func, literal, or_, select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from .db import prebuilt
+from .db import HotRead, prebuilt
 from .models import Assignment, ItemStat, Person, StudyTime, Unit, UnitLawStat
 
 
@@ -331,9 +332,12 @@ def _figures_version_stmt():
     ).where(Assignment.campaign_id == bindparam("cid"))
 
 
-def figures_version(conn, campaign_id: int) -> str:
+_FIGURES_VERSION = HotRead("figures_version", _figures_version_stmt)
+
+
+def figures_version(engine: Engine, campaign_id: int) -> str:
     """What changes when anyone of the campaign starts, hands in or is graded (one aggregate over its assignments,
-    by the (campaign_id, unit_id) index): the key under which the page keeps its figures. One prebuilt statement
-    on a plain connection: every run of 完成情况 reads it."""
-    row = conn.execute(prebuilt("figures_version", _figures_version_stmt), {"cid": campaign_id}).one()
+    by the (campaign_id, unit_id) index): the key under which the page keeps its figures. One statement straight
+    on the driver (`db.HotRead`): every run of 完成情况 reads it."""
+    (row,) = _FIGURES_VERSION.rows(engine, {"cid": campaign_id})
     return "|".join(str(x) for x in row)

@@ -17,11 +17,11 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, create_engine
 
 log = logging.getLogger(__name__)
@@ -196,6 +196,99 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
 def read_connection(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         yield conn
+
+
+class HotRead:
+    """One SELECT that nearly every page run makes (the login check, the coordinator's campaign list, the
+    dashboard's version), run straight on a pooled driver connection.
+
+    The statement is built and compiled once per process and dialect; its parameters and results go through the
+    column types' own converters, as a `Connection` would convert them; what is skipped is a Connection's
+    per-statement machinery (events, the compiled cache's key, the result object) and, on SQLite, the BEGIN and
+    ROLLBACK around it: a single SELECT is its own read transaction there, and on PostgreSQL the pool's reset on
+    return ends it. The login check went from about 80 µs to about 12 µs here (`python -m benchmarks.hot_read`;
+    `benchmarks/README.md`, finding 24). For a single statement only: reads that must agree with each other stay in
+    one `read_connection`; and no parameter rendered at execution (an IN list), which `_plan` refuses.
+    """
+
+    def __init__(self, name: str, build: Callable[[], Any]) -> None:
+        self.name = name
+        self._build = build
+        self._plans: dict[str, _Plan] = {}
+        self._results: dict[str, tuple[Callable[[Any], Any] | None, ...] | None] = {}
+
+    def _plan(self, dialect: Any) -> _Plan:
+        plan = self._plans.get(dialect.name)
+        if plan is None:
+            stmt = self._build()
+            compiled = stmt.compile(dialect=dialect)
+            if "POSTCOMPILE" in compiled.string:  # rendered by a Connection as it runs: an IN list, a literal_execute
+                raise ValueError(f"{self.name}: a parameter rendered at execution is not for a HotRead")
+            names = compiled.bind_names  # each bound parameter -> its name in the compiled SQL
+            converters = {}
+            for bp, name in names.items():
+                convert = bp.type.dialect_impl(dialect).bind_processor(dialect)
+                if convert is not None:
+                    converters[name] = convert
+            plan = _Plan(
+                sql=compiled.string,
+                order=tuple(compiled.positiontup or ()) if compiled.positional else None,
+                converters=converters,
+                defaults={name: bp.effective_value for bp, name in names.items() if not bp.required},
+                required=frozenset(name for bp, name in names.items() if bp.required),
+                types=tuple(col.type.dialect_impl(dialect) for col in stmt.selected_columns),
+            )
+            self._plans[dialect.name] = plan
+        return plan
+
+    def rows(self, engine: Engine, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        plan = self._plan(engine.dialect)
+        values = {**plan.defaults, **params} if params else dict(plan.defaults)
+        missing = plan.required - values.keys()
+        if missing:
+            raise KeyError(f"{self.name}: no value for {', '.join(sorted(missing))}")
+        for name, convert in plan.converters.items():
+            values[name] = convert(values[name])
+        args: Any = tuple(values[name] for name in plan.order) if plan.order is not None else values
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(plan.sql, args)
+                fetched = cursor.fetchall()
+                results = self._results.get(engine.dialect.name, ())
+                if results == ():  # the first run: a column's converter may depend on the driver's type code
+                    results = self._results[engine.dialect.name] = _converters(plan.types, cursor, engine.dialect)
+            finally:
+                cursor.close()
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, raw.dbapi_connection, None):
+                raw.invalidate(exc)
+            raise DBAPIError.instance(
+                plan.sql, args, exc, engine.dialect.loaded_dbapi.Error, dialect=engine.dialect
+            ) from exc
+        finally:
+            raw.close()
+        if results is None:
+            return [tuple(row) for row in fetched]
+        return [tuple(v if p is None else p(v) for p, v in zip(results, row, strict=True)) for row in fetched]
+
+
+def _converters(types: tuple[Any, ...], cursor: Any, dialect: Any) -> tuple[Callable[[Any], Any] | None, ...] | None:
+    """Each result column's converter, as a Connection's result would apply it (None: none converts anything)."""
+    found = tuple(t.result_processor(dialect, d[1]) for t, d in zip(types, cursor.description, strict=True))
+    return found if any(found) else None
+
+
+class _Plan(NamedTuple):
+    """A HotRead compiled for one dialect."""
+
+    sql: str
+    order: tuple[str, ...] | None  # parameter names in order, for a driver that takes them by position
+    converters: dict[str, Callable[[Any], Any]]
+    defaults: dict[str, Any]  # the statement's own literals
+    required: frozenset[str]
+    types: tuple[Any, ...]  # each result column's type for this dialect
 
 
 _prebuilt: dict[str, object] = {}

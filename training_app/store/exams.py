@@ -7,9 +7,10 @@ from typing import NamedTuple
 
 from sqlalchemy import Integer, and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from .db import prebuilt
+from .db import HotRead, prebuilt
 from .models import Answer, Assignment, Attempt, Campaign, DrawnPaper, ItemStat, UnitLawStat
 
 
@@ -582,10 +583,11 @@ def _sheet_stmt():
     from sqlalchemy import cast as sql_cast
 
     aid, slot = bindparam("aid"), bindparam("slot")
+    comma = literal_column("','")  # in the SQL itself: a str separator is a parameter rendered only as it runs
     answered = func.aggregate_strings(
-        case((and_(Answer.response.is_not(None), Answer.response != ""), sql_cast(Answer.slot, String))), ","
+        case((and_(Answer.response.is_not(None), Answer.response != ""), sql_cast(Answer.slot, String))), comma
     )
-    flagged = func.aggregate_strings(case((Answer.flagged.is_(True), sql_cast(Answer.slot, String))), ",")
+    flagged = func.aggregate_strings(case((Answer.flagged.is_(True), sql_cast(Answer.slot, String))), comma)
     per_answer = (
         select(
             answered.label("answered"),
@@ -626,12 +628,17 @@ def _slots(text: str | None) -> frozenset[int]:
     return frozenset(int(x) for x in text.split(",") if x) if text else frozenset()
 
 
-def sheet(conn, attempt_id: int, slot: int) -> Sheet | None:
+_SHEET = HotRead("sheet", _sheet_stmt)
+
+
+def sheet(engine: Engine, attempt_id: int, slot: int) -> Sheet | None:
     """What one click on the exam page reads, in ONE statement returning one row (the answers are aggregated in
-    the database: a result row per answer would give up the GIL at every row, 80 times a click late in an exam)."""
-    row = conn.execute(_stmt("sheet", _sheet_stmt), {"aid": attempt_id, "slot": slot}).first()
-    if row is None:
+    the database: a result row per answer would give up the GIL at every row, 80 times a click late in an exam),
+    straight on the driver (`db.HotRead`)."""
+    rows = _SHEET.rows(engine, {"aid": attempt_id, "slot": slot})
+    if not rows:
         return None
+    row = rows[0]
     return Sheet(
         row[0],
         row[1],
@@ -668,10 +675,14 @@ def _head_stmt():
     )
 
 
-def attempt_head(conn, attempt_id: int) -> Head | None:
-    """One row: the exam page's header (a page load must not build the 80 question views to show a title)."""
-    row = conn.execute(_stmt("head", _head_stmt), {"aid": attempt_id}).first()
-    return Head(*row) if row is not None else None
+_HEAD = HotRead("head", _head_stmt)
+
+
+def attempt_head(engine: Engine, attempt_id: int) -> Head | None:
+    """One row: the exam page's header (a page load must not build the 80 question views to show a title),
+    straight on the driver (`db.HotRead`)."""
+    rows = _HEAD.rows(engine, {"aid": attempt_id})
+    return Head(*rows[0]) if rows else None
 
 
 def attempt_paper(conn, attempt_id: int) -> str | None:
