@@ -7,6 +7,7 @@ import json
 import pandas as pd
 
 from ..store import audit
+from ..store import dashboard as dq
 from ..store.db import write_session
 from ..textsafe import safe_filename
 from . import dashboard
@@ -22,7 +23,7 @@ def system_actor() -> Actor:
     return Actor(id=0, account="cli", name="命令行", role="admin")
 
 
-SCOPE_ONLY = {"not_started": "未参考", "not_completed": "未完成", "not_passed": "未合格"}
+SCOPE_ONLY = dict(zip(dq.PEOPLE_LISTS, ("未参考", "未完成", "未合格"), strict=True))  # each 督办清单 list's name
 
 
 def _unit_names(app: App, actor: Actor) -> dict[int, str]:

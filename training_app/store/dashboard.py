@@ -126,6 +126,9 @@ def _people_stmt(scoped: bool, by_unit: bool, only: str | None, limited: bool, w
     return q
 
 
+PEOPLE_LISTS = ("not_started", "not_completed", "not_passed")  # the 督办清单's lists (`people(only=...)`)
+
+
 def people(
     session: Session,
     campaign_id: int,
@@ -140,7 +143,7 @@ def people(
     """Per-person rows; only = 'not_started' | 'not_passed' | 'not_completed' for the 督办清单. With a study period,
     each row also carries the person's study seconds in it (a correlated sum on the study_time key, same query).
     The statement of each shape (scoped, one unit, which list, limited, with study time) is built once per process."""
-    if only not in (None, "not_started", "not_passed", "not_completed"):
+    if only is not None and only not in PEOPLE_LISTS:
         raise ValueError(f"unknown list: {only}")
     with_study = study_from is not None and study_to is not None
     shape = (scope_unit_id is not None, unit_id is not None, only, bool(limit), with_study)

@@ -108,7 +108,7 @@ def todo_section() -> None:
     c1, c2 = st.columns([2, 3])
     only = c1.radio(
         "范围",
-        ["未参考", "未完成", "未合格"],
+        list(reports.SCOPE_ONLY.values()),
         horizontal=True,
         key="todo_scope",
         help="未参考：还没有开始考试；未完成：还没有交卷（含正在作答）；未合格：尚未取得合格成绩（含未参考、未完成）",
@@ -116,7 +116,7 @@ def todo_section() -> None:
     todo_unit = c2.selectbox(
         "单位", [None, *unit_ids], format_func=lambda i: "全部单位" if i is None else unit_options[i], key="todo_unit"
     )
-    key = {"未参考": "not_started", "未完成": "not_completed", "未合格": "not_passed"}[only]
+    key = next(k for k, label in reports.SCOPE_ONLY.items() if label == only)
     wanted = (campaign.id, key, todo_unit)
     listing = st.container()  # above the button, filled after it: a click reads the list afresh with the CSV
     if st.button("生成督办清单 CSV", key="make_csv"):
