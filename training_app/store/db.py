@@ -199,8 +199,8 @@ def read_connection(engine: Engine) -> Iterator[Connection]:
 
 
 class HotRead:
-    """One SELECT that nearly every page run makes (the login check, the coordinator's campaign list, the
-    dashboard's version), run straight on a pooled driver connection.
+    """One SELECT that nearly every page run makes (the login check; the exam sheet and header; 我的学习's exams; the
+    coordinator's campaign list; the dashboard's version), run straight on a pooled driver connection.
 
     The statement is built and compiled once per process and dialect; its parameters and results go through the
     column types' own converters, as a `Connection` would convert them; what is skipped is a Connection's
