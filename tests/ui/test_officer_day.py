@@ -104,11 +104,12 @@ def test_practice_feedback_marks_options_in_words(ui_env):
 def test_answer_sheet_states_in_words_and_another_device_is_noticed(ui_env):
     app, o, cid = ui_env["app"], ui_env["officers"][3], ui_env["campaign"]
     aid = exams.start_attempt(app, o, cid).attempt_id
-    exams.save_answer(app, o, aid, 1, "A", client_id="phone-A")
     exams.set_flag(app, o, aid, 1, True)
     exams.set_flag(app, o, aid, 2, True)
     at = run_page(ui_env, o, "exam", attempt_id=aid, _client_id="phone-B")
     assert not at.exception
+    assert "其他设备" not in texts(at)
+    exams.save_answer(app, o, aid, 1, "A", client_id="phone-A")  # while phone B has the exam open
     assert not at.button_group  # folded: the sheet's options are not drawn (nor sent) on every click
     at.session_state[f"sheet_open_{aid}"] = True  # what a tap on 答题卡 sends
     at.run()
@@ -118,6 +119,17 @@ def test_answer_sheet_states_in_words_and_another_device_is_noticed(ui_env):
     assert "本场考试正在其他设备或浏览器窗口上作答" in texts(at)
     same = run_page(ui_env, o, "exam", attempt_id=aid, _client_id="phone-A")
     assert "其他设备" not in texts(same)
+
+
+def test_a_reload_is_not_taken_for_another_device(ui_env):
+    """A reload is a new browser session with a new client id: the answers its page saved before are not "another
+    device" (the officer saw that notice after every refresh until the next answer)."""
+    app, o, cid = ui_env["app"], ui_env["officers"][2], ui_env["campaign"]
+    aid = exams.start_attempt(app, o, cid).attempt_id
+    exams.save_answer(app, o, aid, 1, "A", client_id="before-the-reload")
+    after = run_page(ui_env, o, "exam", attempt_id=aid, _client_id="after-the-reload")
+    assert not after.exception and "已答 1/" in texts(after)
+    assert "其他设备" not in texts(after)
 
 
 def test_expired_certificate_is_explained(ui_env):

@@ -63,14 +63,19 @@ class AttemptView:
     last_saved_at: datetime | None = None
     closed_at_deadline: bool = False  # past its deadline, shown graded; the sweep job writes the same grading
 
-    def answered_elsewhere(self, client_id: str | None, now: datetime, *, within_seconds: int = 120) -> bool:
-        """Another browser session (another phone, another tab) saved an answer in the last two minutes."""
+    def answered_elsewhere(
+        self, client_id: str | None, now: datetime, *, since: datetime | None = None, within_seconds: int = 120
+    ) -> bool:
+        """Another browser session (another phone, another tab) saved an answer in the last two minutes, and after
+        `since` (when this browser session opened the attempt: a reload is a new browser session, and the saves
+        of the page it replaced are not "elsewhere")."""
         return bool(
             client_id
             and self.last_client_id
             and self.last_client_id != client_id
             and self.last_saved_at
             and (now - self.last_saved_at).total_seconds() < within_seconds
+            and (since is None or self.last_saved_at > since)
         )
 
     @property

@@ -260,7 +260,9 @@ def exam_body() -> None:
     msg = st.session_state.pop("_exam_msg", None)
     if msg:
         getattr(st, msg[0])(esc(msg[1]))
-    if fresh.answered_elsewhere(st.session_state.get("_client_id"), clock.utcnow()):
+    # when this browser session opened the attempt: a reload (a new session) is not "another device"
+    opened_at = st.session_state.setdefault(f"_opened_at_{attempt_id}", clock.utcnow())
+    if fresh.answered_elsewhere(st.session_state.get("_client_id"), clock.utcnow(), since=opened_at):
         st.warning(
             "本场考试正在其他设备或浏览器窗口上作答（最近的答案来自那里）。两处的答案都会保存，以最后一次选择为准；"
             "请只在一处作答。"
