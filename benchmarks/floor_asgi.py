@@ -1,7 +1,8 @@
 """The floor page served the way `training-app serve` serves the app: Streamlit's st.App around
-benchmarks/floor_page.py, with the same event-loop hand-over (training_app/ui/event_loop_wakeups.py) installed
-before the runtime is built. The floor is then bare Streamlit in the app's own server shape, so the ratio measures
-the app's pages and services, not a difference between two ways of running Streamlit.
+benchmarks/floor_page.py, with the same event-loop hand-over (training_app/ui/event_loop_wakeups.py) and the same
+TCP_NODELAY (training_app/ui/tcp_nodelay.py) installed before the runtime is built. The floor is then bare Streamlit
+in the app's own server shape, so the ratio measures the app's pages and services, not a difference between two
+ways of running Streamlit.
 
     FLOOR_DB=/tmp/floor.db streamlit run benchmarks/floor_asgi.py --server.port 8632
 """
@@ -17,8 +18,9 @@ if str(HERE.parent) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from training_app.ui import event_loop_wakeups  # noqa: E402
+from training_app.ui import event_loop_wakeups, tcp_nodelay  # noqa: E402
 
 event_loop_wakeups.install()
+tcp_nodelay.install()
 
 app = st.App(str(HERE / "floor_page.py"))
