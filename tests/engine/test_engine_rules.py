@@ -74,6 +74,19 @@ def test_naive_datetimes_are_utc():
     assert not deadlines.is_past(naive, T0 - timedelta(seconds=1))
 
 
+def test_live_and_overdue_at_the_deadline():
+    deadline = T0 + timedelta(minutes=60)
+    before, at = deadline - timedelta(seconds=1), deadline
+    assert deadlines.is_live("in_progress", deadline, before) and not deadlines.is_overdue(
+        "in_progress", deadline, before
+    )
+    # the deadline itself is past: no more answers, and the sweep closes it
+    assert not deadlines.is_live("in_progress", deadline, at) and deadlines.is_overdue("in_progress", deadline, at)
+    for now in (before, at):  # a finished attempt is neither, whatever the time
+        assert not deadlines.is_live("finished", deadline, now) and not deadlines.is_overdue("finished", deadline, now)
+    assert deadlines.is_overdue("in_progress", deadline.replace(tzinfo=None), at)  # naive times are UTC
+
+
 def test_can_start_rules():
     opens, closes = T0, T0 + timedelta(days=1)
     assert deadlines.can_start(T0 + timedelta(hours=1), opens, closes, None, 0, 2, False) == (True, "")

@@ -30,6 +30,17 @@ def is_past(deadline: datetime, now: datetime | None = None) -> bool:
     return (now or utcnow()) >= as_utc(deadline)
 
 
+def is_live(state: str, deadline: datetime, now: datetime | None = None) -> bool:
+    """An attempt that still takes answers: in progress and before its deadline."""
+    return state == IN_PROGRESS and not is_past(deadline, now)
+
+
+def is_overdue(state: str, deadline: datetime, now: datetime | None = None) -> bool:
+    """In progress in the database but past its deadline: the sweep has not closed it yet (it grades it from what
+    was saved; a page shows it as the sweep will)."""
+    return state == IN_PROGRESS and is_past(deadline, now)
+
+
 def seconds_left(deadline: datetime, now: datetime | None = None) -> int:
     return max(0, int((as_utc(deadline) - (now or utcnow())).total_seconds()))
 

@@ -189,7 +189,7 @@ def set_flag(app: App, actor: Actor, attempt_id: int, slot: int, flagged: bool, 
             raise NotFound("考试记录不存在")
         if row.person_id != actor.id:
             raise PermissionDenied("不能修改他人的答卷")
-        if row.state != AttemptState.IN_PROGRESS or deadlines.is_past(row.deadline_at, now):
+        if not deadlines.is_live(row.state, row.deadline_at, now):
             raise AnswerRefused(_refusal(row.state))
         paper = papers.cached(papers.db_key(app), attempt_id, row.paper)
         assert paper is not None

@@ -440,7 +440,12 @@ def my_exams(app: App, actor: Actor, *, now: datetime | None = None) -> list[MyE
     for a in cq.my_assignments(app.engine, actor.id):
         grade, passed, finished = a.grade, a.passed, a.attempts_finished
         open_id = a.open_attempt_id
-        if open_id is not None and a.open_deadline_at is not None and deadlines.is_past(a.open_deadline_at, now):
+        # (the statement's open attempt is the one in progress)
+        if (
+            open_id is not None
+            and a.open_deadline_at is not None
+            and deadlines.is_overdue(deadlines.IN_PROGRESS, a.open_deadline_at, now)
+        ):
             # Past its deadline and not swept yet: shown as the sweep will close it, nothing written.
             with read_session(app.engine) as s:
                 current, campaign = s.get(Attempt, open_id), s.get(Campaign, a.campaign_id)

@@ -107,7 +107,7 @@ def attempt_view(app: App, actor: Actor, attempt_id: int, *, now: datetime | Non
 
 def is_overdue(attempt: Attempt, now: datetime) -> bool:
     """In progress in the database but past its deadline: the sweep has not closed it yet."""
-    return attempt.state == AttemptState.IN_PROGRESS and deadlines.is_past(attempt.deadline_at, now)
+    return deadlines.is_overdue(attempt.state, attempt.deadline_at, now)
 
 
 def _graded_at_deadline(app: App, attempt: Attempt, campaign: Campaign, answers: dict[int, Answer]) -> Graded:
@@ -226,7 +226,7 @@ def _head(app: App, actor: Actor, attempt_id: int, now: datetime) -> AttemptHead
         raise PermissionDenied("不能查看他人的答卷")
     started_at, deadline_at = clock.as_utc(row.started_at), clock.as_utc(row.deadline_at)
     assert started_at is not None and deadline_at is not None
-    live = row.state == AttemptState.IN_PROGRESS and not deadlines.is_past(deadline_at, now)
+    live = deadlines.is_live(row.state, deadline_at, now)
     return AttemptHead(
         attempt_id=attempt_id,
         campaign_title=row.title,
@@ -309,7 +309,7 @@ def _sheet(app: App, actor: Actor, attempt_id: int, slot: int, now: datetime) ->
         raise PermissionDenied("不能查看他人的答卷")
     spec = paper.at(slot)
     assert spec is not None
-    live = row.state == AttemptState.IN_PROGRESS and not deadlines.is_past(row.deadline_at, now)
+    live = deadlines.is_live(row.state, row.deadline_at, now)
     return ExamSheet(
         in_progress=live,
         seconds_left=deadlines.seconds_left(row.deadline_at, now) if live else 0,
