@@ -9,6 +9,7 @@ ways of running Streamlit.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import streamlit as st  # noqa: E402
 from training_app.ui import event_loop_wakeups, tcp_nodelay  # noqa: E402
 
 event_loop_wakeups.install()
-tcp_nodelay.install()
+if os.environ.get("FLOOR_KEEP_NAGLE") != "1":  # benchmarks/click_gap.py serves it once as Streamlit ships it
+    tcp_nodelay.install()
 
 app = st.App(str(HERE / "floor_page.py"))
